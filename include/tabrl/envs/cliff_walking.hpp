@@ -1,0 +1,161 @@
+#pragma once
+/// \file envs/cliff_walking.hpp
+/// Gymnasium's CliffWalking (v0 rules by default, v1's slippery option on request).
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "../error.hpp"
+#include "../random.hpp"
+#include "../types.hpp"
+
+namespace tabrl {
+
+/// One possible outcome of taking an action in a state, as in Gymnasium's `env.P[s][a]`.
+struct Outcome {
+  double probability = 0.0;
+  int next_state = 0;
+  double reward = 0.0;
+  bool terminated = false;
+
+  friend bool operator==(const Outcome&, const Outcome&) = default;
+};
+
+/// CliffWalking on a 4x12 grid (Sutton & Barto, Example 6.6), with Gymnasium's rules:
+/// state = row * 12 + col; actions 0 up, 1 right, 2 down, 3 left; start 36, goal 47.
+/// Moving off the grid leaves the agent where it is. Entering the cliff (row 3, columns
+/// 1..10) costs -100 and sends the agent back to the start without ending the episode; every
+/// other move costs -1; entering the goal terminates. There is no time limit (wrap it in
+/// TimeLimit for one). With `is_slippery`, the intended move or either perpendicular move
+/// happens, each with probability 1/3.
+class CliffWalking {
+ public:
+  static constexpr int rows = 4;
+  static constexpr int cols = 12;
+  static constexpr int start_state = 36;
+  static constexpr int goal_state = 47;
+  static constexpr int up = 0, right = 1, down = 2, left = 3;
+
+  struct Options {
+    bool is_slippery = false;
+  };
+
+  CliffWalking() = default;
+  explicit CliffWalking(Options options) : options_(options) {}
+
+  [[nodiscard]] static constexpr int num_states() noexcept { return rows * cols; }
+  [[nodiscard]] static constexpr int num_actions() noexcept { return 4; }
+  [[nodiscard]] bool is_slippery() const noexcept { return options_.is_slippery; }
+
+  /// True for the cliff cells (row 3, columns 1..10).
+  [[nodiscard]] static constexpr bool is_cliff(int state) noexcept {
+    return state > start_state && state < goal_state;
+  }
+
+  /// Starts an episode. The seed drives the slippery moves; without one the generator
+  /// continues where it was. Returns the start state.
+  int reset(std::optional<std::uint64_t> seed = std::nullopt) {
+    if (seed) rng_.reseed(*seed);
+    state_ = start_state;
+    done_ = false;
+    started_ = true;
+    return state_;
+  }
+
+  /// Takes one step. Throws on an action outside 0..3, before reset() or after termination.
+  StepResult step(int action) {
+    check_action("step", action);
+    if (!started_) throw LogicError("tabrl::CliffWalking::step: called before reset()");
+    if (done_) {
+      throw LogicError(
+          "tabrl::CliffWalking::step: episode has terminated, call reset() before stepping");
+    }
+    int move = action;
+    if (options_.is_slippery) {
+      // Outcome order matches transitions(): (a - 1) % 4, a, (a + 1) % 4.
+      move = (action + 3 + static_cast<int>(uniform_index(rng_, 3))) % 4;
+    }
+    const Outcome o = deterministic_outcome(state_, move);
+    state_ = o.next_state;
+    done_ = o.terminated;
+    return {o.next_state, o.reward, o.terminated, false};
+  }
+
+  /// The model: every outcome of `action` in `state`, with its probability. Deterministic
+  /// mode gives one outcome; slippery mode three (1/3 each, possibly with equal next states).
+  [[nodiscard]] std::vector<Outcome> transitions(int state, int action) const {
+    check_state("transitions", state);
+    check_action("transitions", action);
+    if (!options_.is_slippery) return {deterministic_outcome(state, action)};
+    std::vector<Outcome> outcomes;
+    outcomes.reserve(3);
+    for (int k = 0; k < 3; ++k) {
+      Outcome o = deterministic_outcome(state, (action + 3 + k) % 4);
+      o.probability = 1.0 / 3.0;
+      outcomes.push_back(o);
+    }
+    return outcomes;
+  }
+
+  /// The agent's current cell.
+  [[nodiscard]] int state() const noexcept { return state_; }
+
+  /// The grid as text, one line per row: `x` agent, `C` cliff, `T` goal, `o` free cell.
+  [[nodiscard]] std::string render_ansi() const {
+    std::string out;
+    out.reserve(static_cast<std::size_t>(rows * (cols * 2 + 1)));
+    for (int r = 0; r < rows; ++r) {
+      for (int c = 0; c < cols; ++c) {
+        const int s = r * cols + c;
+        char ch = 'o';
+        if (s == state_) {
+          ch = 'x';
+        } else if (is_cliff(s)) {
+          ch = 'C';
+        } else if (s == goal_state) {
+          ch = 'T';
+        }
+        out += ch;
+        out += c + 1 < cols ? ' ' : '\n';
+      }
+    }
+    return out;
+  }
+
+ private:
+  [[nodiscard]] static constexpr Outcome deterministic_outcome(int state, int move) noexcept {
+    constexpr std::array<int, 4> dr{-1, 0, 1, 0};
+    constexpr std::array<int, 4> dc{0, 1, 0, -1};
+    const int r = clamp(state / cols + dr[static_cast<std::size_t>(move)], 0, rows - 1);
+    const int c = clamp(state % cols + dc[static_cast<std::size_t>(move)], 0, cols - 1);
+    const int next = r * cols + c;
+    if (is_cliff(next)) return {1.0, start_state, -100.0, false};
+    return {1.0, next, -1.0, next == goal_state};
+  }
+  static constexpr int clamp(int v, int lo, int hi) noexcept {
+    return v < lo ? lo : (v > hi ? hi : v);
+  }
+  static void check_action(const char* where, int action) {
+    if (action < 0 || action >= num_actions()) {
+      detail::throw_invalid(std::string("CliffWalking::") + where,
+                            "action must be in [0, 4)", action);
+    }
+  }
+  static void check_state(const char* where, int state) {
+    if (state < 0 || state >= num_states()) {
+      detail::throw_invalid(std::string("CliffWalking::") + where,
+                            "state must be in [0, 48)", state);
+    }
+  }
+
+  Options options_{};
+  Rng rng_{0};
+  int state_ = start_state;
+  bool done_ = false;
+  bool started_ = false;
+};
+
+}  // namespace tabrl

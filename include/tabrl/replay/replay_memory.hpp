@@ -1,0 +1,274 @@
+#pragma once
+/// \file replay/replay_memory.hpp
+/// Fixed-capacity ring buffer of transitions, stored as struct-of-arrays columns.
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <span>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "../error.hpp"
+#include "../random.hpp"
+#include "../types.hpp"
+
+namespace tabrl {
+
+/// Experience replay memory with O(1) push (overwriting the oldest entry once full) and
+/// allocation-free uniform minibatch sampling into caller-owned Eigen columns.
+///
+/// Template parameters choose the storage width: `Reward` for rewards (double by default,
+/// float halves it), `Index` for states, `Action` for actions. With float rewards, 32-bit
+/// states and 8-bit actions a transition takes 14 bytes.
+template <class Reward = double, class Index = std::int32_t, class Action = std::uint8_t>
+class ReplayMemory {
+  static_assert(std::is_floating_point_v<Reward>, "Reward must be a floating-point type");
+  static_assert(std::is_integral_v<Index> && std::is_signed_v<Index>,
+                "Index must be a signed integer type");
+  static_assert(std::is_integral_v<Action>, "Action must be an integer type");
+
+ public:
+  using reward_type = Reward;
+  using index_type = Index;
+  using action_type = Action;
+  using transition_type = BasicTransition<Reward>;
+  using minibatch_type = BasicMinibatch<Reward, Index>;
+
+  /// Bytes of storage per stored transition (the five columns).
+  static constexpr std::size_t bytes_per_transition =
+      2 * sizeof(Index) + sizeof(Reward) + sizeof(Action) + sizeof(std::uint8_t);
+
+  /// Throws if capacity is 0 or does not fit in Index.
+  explicit ReplayMemory(std::size_t capacity, Sampling sampling = Sampling::without_replacement)
+      : capacity_(capacity), sampling_(sampling) {
+    if (capacity == 0) detail::throw_invalid("ReplayMemory", "capacity must be >= 1", capacity);
+    if (capacity > static_cast<std::size_t>(std::numeric_limits<Index>::max())) {
+      detail::throw_invalid("ReplayMemory", "capacity must fit in the index type", capacity);
+    }
+    states_.resize(capacity);
+    actions_.resize(capacity);
+    rewards_.resize(capacity);
+    next_states_.resize(capacity);
+    terminated_.resize(capacity);
+  }
+
+  [[nodiscard]] std::size_t capacity() const noexcept { return capacity_; }
+  [[nodiscard]] std::size_t size() const noexcept { return size_; }
+  [[nodiscard]] bool empty() const noexcept { return size_ == 0; }
+  [[nodiscard]] bool full() const noexcept { return size_ == capacity_; }
+  /// Physical slot the next push writes to.
+  [[nodiscard]] std::size_t head() const noexcept { return head_; }
+  [[nodiscard]] Sampling sampling() const noexcept { return sampling_; }
+  void set_sampling(Sampling sampling) noexcept { sampling_ = sampling; }
+
+  /// Appends a transition, overwriting the oldest one when full. Throws on a negative or
+  /// unrepresentable state or action, or a reward that is NaN or infinite.
+  template <class R>
+  void push(const BasicTransition<R>& t) {
+    push(t.state, t.action, static_cast<double>(t.reward), t.next_state, t.terminated);
+  }
+
+  void push(int state, int action, double reward, int next_state, bool terminated) {
+    validate(state, action, reward, next_state);
+    const std::size_t slot = head_;
+    states_[slot] = static_cast<Index>(state);
+    actions_[slot] = static_cast<Action>(action);
+    rewards_[slot] = static_cast<Reward>(reward);
+    next_states_[slot] = static_cast<Index>(next_state);
+    terminated_[slot] = terminated ? 1 : 0;
+    head_ = slot + 1 == capacity_ ? 0 : slot + 1;
+    if (size_ < capacity_) ++size_;
+  }
+
+  /// The i-th oldest stored transition (0 = oldest). Throws if i >= size().
+  [[nodiscard]] transition_type operator[](std::size_t i) const {
+    if (i >= size_) detail::throw_invalid("ReplayMemory::operator[]", "index must be < size()", i);
+    return at_slot(physical(i));
+  }
+
+  /// The transition stored in physical slot `slot` (as reported in Minibatch::slots).
+  [[nodiscard]] transition_type at_slot(std::size_t slot) const {
+    if (slot >= size_) detail::throw_invalid("ReplayMemory::at_slot", "slot must be < size()", slot);
+    return {static_cast<int>(states_[slot]), static_cast<int>(actions_[slot]), rewards_[slot],
+            static_cast<int>(next_states_[slot]), terminated_[slot] != 0};
+  }
+
+  /// Fills `out` with `batch_size` uniformly drawn transitions. Without replacement (the
+  /// default) the rows are distinct slots in uniformly random order, like random.sample.
+  /// Throws if the memory is empty, batch_size is 0, or (without replacement) batch_size >
+  /// size(). Allocates only when `out` must grow.
+  template <BitGenerator64 G>
+  void sample(std::size_t batch_size, G& rng, minibatch_type& out) const {
+    if (size_ == 0) detail::throw_invalid("ReplayMemory::sample", "memory must not be empty", 0);
+    if (batch_size == 0) detail::throw_invalid("ReplayMemory::sample", "batch_size must be >= 1", 0);
+    if (sampling_ == Sampling::without_replacement && batch_size > size_) {
+      detail::throw_invalid("ReplayMemory::sample",
+                            detail::concat("batch_size must be <= size() = ", size_,
+                                           " when sampling without replacement"),
+                            batch_size);
+    }
+    out.resize(static_cast<Eigen::Index>(batch_size));
+    if (sampling_ == Sampling::with_replacement) {
+      for (std::size_t i = 0; i < batch_size; ++i) {
+        out.slots[static_cast<Eigen::Index>(i)] = static_cast<Index>(uniform_index(rng, size_));
+      }
+    } else {
+      draw_distinct(batch_size, rng, out);
+    }
+    gather(out);
+  }
+
+  /// Fills `out` with the transitions stored in the given physical slots (in that order).
+  void gather_slots(std::span<const Index> slots, minibatch_type& out) const {
+    out.resize(static_cast<Eigen::Index>(slots.size()));
+    for (std::size_t i = 0; i < slots.size(); ++i) {
+      if (slots[i] < 0 || static_cast<std::size_t>(slots[i]) >= size_) {
+        detail::throw_invalid("ReplayMemory::gather_slots", "slot must be in [0, size())", slots[i]);
+      }
+      out.slots[static_cast<Eigen::Index>(i)] = slots[i];
+    }
+    gather(out);
+  }
+
+  /// Empties the memory (capacity is kept).
+  void clear() noexcept {
+    size_ = 0;
+    head_ = 0;
+  }
+
+  /// Raw columns in physical slot order (for checkpoints and inspection).
+  [[nodiscard]] std::span<const Index> states() const noexcept { return {states_.data(), size_}; }
+  [[nodiscard]] std::span<const Action> actions() const noexcept { return {actions_.data(), size_}; }
+  [[nodiscard]] std::span<const Reward> rewards() const noexcept { return {rewards_.data(), size_}; }
+  [[nodiscard]] std::span<const Index> next_states() const noexcept {
+    return {next_states_.data(), size_};
+  }
+  [[nodiscard]] std::span<const std::uint8_t> terminated() const noexcept {
+    return {terminated_.data(), size_};
+  }
+
+  /// Restores contents saved from states()... terminated() and head(). All columns must have
+  /// the same length <= capacity(), and head must be a valid write position for that length.
+  void restore(std::size_t head, std::span<const Index> states, std::span<const Action> actions,
+               std::span<const Reward> rewards, std::span<const Index> next_states,
+               std::span<const std::uint8_t> terminated) {
+    const std::size_t n = states.size();
+    if (actions.size() != n || rewards.size() != n || next_states.size() != n ||
+        terminated.size() != n) {
+      detail::throw_invalid("ReplayMemory::restore", "all columns must have the same length", n);
+    }
+    if (n > capacity_) detail::throw_invalid("ReplayMemory::restore", "size must be <= capacity", n);
+    const std::size_t expected_head = n == capacity_ ? head : n;
+    if (head >= capacity_ || head != expected_head) {
+      detail::throw_invalid("ReplayMemory::restore",
+                            "head must equal size when not full, and be < capacity", head);
+    }
+    for (std::size_t i = 0; i < n; ++i) {
+      validate(states[i], actions[i], static_cast<double>(rewards[i]), next_states[i]);
+    }
+    std::copy(states.begin(), states.end(), states_.begin());
+    std::copy(actions.begin(), actions.end(), actions_.begin());
+    std::copy(rewards.begin(), rewards.end(), rewards_.begin());
+    std::copy(next_states.begin(), next_states.end(), next_states_.begin());
+    std::copy(terminated.begin(), terminated.end(), terminated_.begin());
+    size_ = n;
+    head_ = head;
+  }
+
+ private:
+  [[nodiscard]] std::size_t physical(std::size_t i) const noexcept {
+    const std::size_t oldest = size_ == capacity_ ? head_ : 0;
+    const std::size_t p = oldest + i;
+    return p >= capacity_ ? p - capacity_ : p;
+  }
+
+  template <class S, class A>
+  static void validate(S state, A action, double reward, S next_state) {
+    constexpr auto max_index = static_cast<long long>(std::numeric_limits<Index>::max());
+    constexpr auto max_action = static_cast<long long>(std::numeric_limits<Action>::max());
+    if (state < 0 || static_cast<long long>(state) > max_index) {
+      detail::throw_invalid("ReplayMemory::push", "state must be >= 0 and fit the index type", state);
+    }
+    if (next_state < 0 || static_cast<long long>(next_state) > max_index) {
+      detail::throw_invalid("ReplayMemory::push", "next_state must be >= 0 and fit the index type",
+                            next_state);
+    }
+    if (action < 0 || static_cast<long long>(action) > max_action) {
+      detail::throw_invalid("ReplayMemory::push", "action must be >= 0 and fit the action type",
+                            static_cast<long long>(action));
+    }
+    if (!std::isfinite(reward)) {
+      detail::throw_invalid("ReplayMemory::push", "reward must be finite", reward);
+    }
+  }
+
+  // Distinct uniform slots in uniformly random order. Rejection against a bitset while the
+  // batch is small next to the memory (expected draws ~ k + k^2 / 2n); otherwise Floyd's
+  // algorithm (exactly k draws) followed by a Fisher-Yates shuffle of the k picks.
+  template <class G>
+  void draw_distinct(std::size_t k, G& rng, minibatch_type& out) const {
+    const std::size_t words = (capacity_ + 63) / 64;
+    if (out.seen.size() < words) out.seen.assign(words, 0);
+    auto* seen = out.seen.data();
+    auto test_and_set = [seen](std::size_t s) {
+      const std::uint64_t bit = std::uint64_t{1} << (s & 63U);
+      const bool was = (seen[s >> 6U] & bit) != 0;
+      seen[s >> 6U] |= bit;
+      return was;
+    };
+    auto* slots = out.slots.data();
+    if (4 * k <= size_) {
+      for (std::size_t i = 0; i < k; ++i) {
+        std::size_t s = 0;
+        do {
+          s = uniform_index(rng, size_);
+        } while (test_and_set(s));
+        slots[i] = static_cast<Index>(s);
+      }
+    } else {
+      std::size_t i = 0;
+      for (std::size_t j = size_ - k; j < size_; ++j) {
+        const std::size_t t = uniform_index(rng, j + 1);
+        const std::size_t pick = test_and_set(t) ? j : t;
+        if (pick == j) test_and_set(j);
+        slots[i++] = static_cast<Index>(pick);
+      }
+      for (std::size_t m = k - 1; m > 0; --m) {
+        const std::size_t r = uniform_index(rng, m + 1);
+        std::swap(slots[m], slots[r]);
+      }
+    }
+    for (std::size_t i = 0; i < k; ++i) {
+      const auto s = static_cast<std::size_t>(slots[i]);
+      seen[s >> 6U] &= ~(std::uint64_t{1} << (s & 63U));
+    }
+  }
+
+  void gather(minibatch_type& out) const {
+    const Eigen::Index n = out.size();
+    for (Eigen::Index i = 0; i < n; ++i) {
+      const auto s = static_cast<std::size_t>(out.slots[i]);
+      out.states[i] = states_[s];
+      out.actions[i] = static_cast<Index>(actions_[s]);
+      out.rewards[i] = rewards_[s];
+      out.next_states[i] = next_states_[s];
+      out.terminated[i] = terminated_[s];
+    }
+  }
+
+  std::size_t capacity_;
+  Sampling sampling_;
+  std::size_t size_ = 0;
+  std::size_t head_ = 0;
+  std::vector<Index> states_;
+  std::vector<Action> actions_;
+  std::vector<Reward> rewards_;
+  std::vector<Index> next_states_;
+  std::vector<std::uint8_t> terminated_;
+};
+
+}  // namespace tabrl

@@ -1,0 +1,17 @@
+#pragma once
+/// \file tabrl.hpp
+/// Umbrella header: the whole core (Eigen only). Optional-dependency headers (viz/, io/) are
+/// included separately.
+
+#include "version.hpp"
+#include "error.hpp"
+#include "random.hpp"
+#include "types.hpp"
+#include "concepts.hpp"
+#include "agents/td_agent.hpp"
+#include "agents/q_learning.hpp"
+#include "replay/replay_memory.hpp"
+#include "envs/cliff_walking.hpp"
+#include "envs/time_limit.hpp"
+#include "training/train.hpp"
+#include "training/evaluate.hpp"

@@ -1,0 +1,94 @@
+#pragma once
+/// \file types.hpp
+/// Vocabulary types shared by environments, memories, agents and the training loop.
+
+#include <Eigen/Core>
+#include <cstdint>
+#include <vector>
+
+namespace tabrl {
+
+/// What an environment returns from step(). `terminated` means a terminal state was reached
+/// (no bootstrapping past it); `truncated` means the episode was cut short from outside (a
+/// time limit) and the value of `next_state` still counts.
+struct StepResult {
+  int next_state = 0;
+  double reward = 0.0;
+  bool terminated = false;
+  bool truncated = false;
+
+  friend bool operator==(const StepResult&, const StepResult&) = default;
+};
+
+/// One experience tuple (s, a, r, s', terminated).
+template <class Reward = double>
+struct BasicTransition {
+  int state = 0;
+  int action = 0;
+  Reward reward = 0;
+  int next_state = 0;
+  bool terminated = false;
+
+  friend bool operator==(const BasicTransition&, const BasicTransition&) = default;
+};
+using Transition = BasicTransition<>;
+
+/// Row-major Q table: one state's action values are contiguous.
+template <class Scalar = double>
+using QTable = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+/// A sampled batch as struct-of-arrays Eigen columns. Owned by the caller and reused: memories
+/// resize it only when the batch size grows, so steady-state sampling allocates nothing.
+template <class Reward = double, class Index = std::int32_t>
+struct BasicMinibatch {
+  using reward_type = Reward;
+  using index_type = Index;
+  using IndexColumn = Eigen::Matrix<Index, Eigen::Dynamic, 1>;
+  using RewardColumn = Eigen::Matrix<Reward, Eigen::Dynamic, 1>;
+  using FlagColumn = Eigen::Matrix<std::uint8_t, Eigen::Dynamic, 1>;
+
+  IndexColumn states;
+  IndexColumn actions;
+  RewardColumn rewards;
+  IndexColumn next_states;
+  FlagColumn terminated;  ///< 1 where the transition entered a terminal state
+  IndexColumn slots;      ///< memory slot each row came from (for priority updates)
+
+  /// Scratch for sampling without replacement (one bit per memory slot); kept here so the
+  /// memory itself stays const while sampling and nothing is allocated per call.
+  std::vector<std::uint64_t> seen;
+
+  [[nodiscard]] Eigen::Index size() const noexcept { return states.size(); }
+
+  void resize(Eigen::Index n) {
+    if (states.size() == n) return;
+    states.resize(n);
+    actions.resize(n);
+    rewards.resize(n);
+    next_states.resize(n);
+    terminated.resize(n);
+    slots.resize(n);
+  }
+
+  /// Row i as a transition (for tests, logging and scalar fallbacks).
+  [[nodiscard]] BasicTransition<Reward> row(Eigen::Index i) const {
+    return {static_cast<int>(states[i]), static_cast<int>(actions[i]), rewards[i],
+            static_cast<int>(next_states[i]), terminated[i] != 0};
+  }
+};
+using Minibatch = BasicMinibatch<>;
+
+/// How a minibatch update treats several rows with the same (state, action) pair.
+enum class DuplicateRule : std::uint8_t {
+  last,        ///< all targets from the pre-update table, the last duplicate's write wins (numpy)
+  mean,        ///< all targets from the pre-update table, duplicates' TD errors averaged
+  sequential,  ///< rows applied one after another, each seeing the previous rows' updates
+};
+
+/// Whether a memory samples indices with or without replacement.
+enum class Sampling : std::uint8_t {
+  without_replacement,  ///< distinct slots, like Python's random.sample (the default)
+  with_replacement,     ///< independent uniform slots
+};
+
+}  // namespace tabrl
