@@ -20,6 +20,17 @@ struct StepResult {
   friend bool operator==(const StepResult&, const StepResult&) = default;
 };
 
+/// One possible outcome of taking an action in a state, as in Gymnasium's `env.P[s][a]`:
+/// what an environment's `transitions(state, action)` model lists.
+struct Outcome {
+  double probability = 0.0;
+  int next_state = 0;
+  double reward = 0.0;
+  bool terminated = false;
+
+  friend bool operator==(const Outcome&, const Outcome&) = default;
+};
+
 /// One experience tuple (s, a, r, s', terminated).
 template <class Reward = double>
 struct BasicTransition {

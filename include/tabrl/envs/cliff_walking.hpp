@@ -14,16 +14,6 @@
 
 namespace tabrl {
 
-/// One possible outcome of taking an action in a state, as in Gymnasium's `env.P[s][a]`.
-struct Outcome {
-  double probability = 0.0;
-  int next_state = 0;
-  double reward = 0.0;
-  bool terminated = false;
-
-  friend bool operator==(const Outcome&, const Outcome&) = default;
-};
-
 /// CliffWalking on a 4x12 grid (Sutton & Barto, Example 6.6), with Gymnasium's rules:
 /// state = row * 12 + col; actions 0 up, 1 right, 2 down, 3 left; start 36, goal 47.
 /// Moving off the grid leaves the agent where it is. Entering the cliff (row 3, columns
