@@ -15,3 +15,4 @@
 #include "envs/time_limit.hpp"
 #include "training/train.hpp"
 #include "training/evaluate.hpp"
+#include "training/train_online.hpp"

@@ -1,0 +1,87 @@
+#pragma once
+/// \file training/train_online.hpp
+/// The training loop without a memory: plain online TD learning, one update(transition) per
+/// env step. It is the baseline experience replay is measured against, so it logs exactly
+/// what train() logs and seeds exactly as train() does.
+
+#include <chrono>
+#include <cstdint>
+#include <utility>
+
+#include "../concepts.hpp"
+#include "../error.hpp"
+#include "../random.hpp"
+#include "../types.hpp"
+#include "train.hpp"
+
+namespace tabrl {
+
+/// Runs episodes state.episode .. options.episodes - 1 of online learning, continuing
+/// `state`: act, step, agent.update(transition). Episode e resets the environment with
+/// derive_seed(options.seed, e) and the agent draws from state.rng, as in run_training(), so
+/// an online and a replay run with the same seed see the same environment seeds.
+/// options.batch_size is ignored; options.updates_per_step must be 1 (anything else has no
+/// online meaning). log.updates counts the online updates (one per env step).
+template <DiscreteEnvironment Env, Agent AgentT, class Observer = NullObserver>
+void run_online_training(AgentT& agent, Env& env, const TrainOptions& options,
+                         TrainingState& state, Observer&& observer = {}) {
+  if (options.episodes < 0) detail::throw_invalid("train_online", "episodes must be >= 0", options.episodes);
+  if (options.updates_per_step != 1) {
+    detail::throw_invalid("train_online", "updates_per_step must be 1 for online learning",
+                          options.updates_per_step);
+  }
+  if (agent.num_states() != env.num_states() || agent.num_actions() != env.num_actions()) {
+    detail::throw_invalid("train_online",
+                          detail::concat("agent table must match the environment (",
+                                         env.num_states(), " x ", env.num_actions(), ")"),
+                          detail::concat(agent.num_states(), " x ", agent.num_actions()));
+  }
+  if (state.log.visit_counts.size() != static_cast<std::size_t>(env.num_states())) {
+    detail::throw_invalid("train_online",
+                          "TrainingState must be made for the environment's state count",
+                          state.log.visit_counts.size());
+  }
+  TrainingLog& log = state.log;
+  const auto started = std::chrono::steady_clock::now();
+  for (; state.episode < options.episodes; ++state.episode) {
+    int s = env.reset(derive_seed(options.seed, static_cast<std::uint64_t>(state.episode)));
+    ++log.visit_counts[static_cast<std::size_t>(s)];
+    double episode_return = 0.0;
+    std::int64_t length = 0;
+    for (;;) {
+      const int a = agent.act(s, state.rng);
+      const StepResult r = env.step(a);
+      ++length;
+      episode_return += r.reward;
+      // As in train(): only `terminated` stops the bootstrap, a truncated step still uses s'.
+      agent.update(Transition{s, a, r.reward, r.next_state, r.terminated});
+      ++log.updates;
+      if constexpr (requires { observer.on_step(std::declval<const StepEvent&>()); }) {
+        observer.on_step(StepEvent{state.episode, length, s, a, r});
+      }
+      s = r.next_state;
+      ++log.visit_counts[static_cast<std::size_t>(s)];
+      if (r.terminated || r.truncated) break;
+    }
+    log.env_steps += length;
+    log.returns.push_back(episode_return);
+    log.lengths.push_back(length);
+    if constexpr (requires { observer.on_episode_end(std::declval<const EpisodeEvent&>()); }) {
+      observer.on_episode_end(
+          EpisodeEvent{state.episode, options.episodes, episode_return, length, log});
+    }
+  }
+  log.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+}
+
+/// Trains `agent` online (no memory) for options.episodes episodes and returns the log.
+/// Deterministic: the same seed gives the same log and Q table.
+template <DiscreteEnvironment Env, Agent AgentT, class Observer = NullObserver>
+[[nodiscard]] TrainingLog train_online(AgentT& agent, Env& env, const TrainOptions& options,
+                                       Observer&& observer = {}) {
+  TrainingState state(options.seed, env.num_states());
+  run_online_training(agent, env, options, state, std::forward<Observer>(observer));
+  return std::move(state.log);
+}
+
+}  // namespace tabrl

@@ -1,0 +1,163 @@
+#pragma once
+/// \file viz/gif.hpp
+/// Animated GIFs of RGB frames with giflib (optional: define TABRL_HAS_GIFLIB and link giflib,
+/// which the tabrl::viz CMake target does when it finds it).
+///
+/// The writer is lossless for frames with at most 256 distinct colours (tabrl's own frames use
+/// eight): one global palette holds them exactly, so decoding gives back the same pixels.
+
+#include <algorithm>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "../error.hpp"
+#include "color.hpp"
+#include "image.hpp"
+
+#if defined(TABRL_HAS_GIFLIB)
+#include <gif_lib.h>
+#endif
+
+namespace tabrl::viz {
+
+#if defined(TABRL_HAS_GIFLIB)
+namespace detail {
+[[noreturn]] inline void gif_fail(const std::string& path, const char* what, int code) {
+  const char* reason = GifErrorString(code);
+  throw Error(tabrl::detail::concat("tabrl::viz::write_gif: ", what, " failed for '", path, "': ",
+                                    reason != nullptr ? reason : "unknown giflib error"));
+}
+}  // namespace detail
+#endif
+
+/// True when this build can write GIFs (giflib was found).
+#if defined(TABRL_HAS_GIFLIB)
+inline constexpr bool gif_available = true;
+#else
+inline constexpr bool gif_available = false;
+#endif
+
+/// How a GIF animation plays.
+struct GifOptions {
+  int delay_centiseconds = 25;  ///< time each frame shows, in 1/100 s (0..65535)
+  bool loop = true;             ///< repeat forever (NETSCAPE2.0 extension) or play once
+};
+
+/// The distinct colours of `frames` in first-seen order. Throws if there are more than 256
+/// (a GIF palette cannot hold them and tabrl does not quantise).
+[[nodiscard]] inline std::vector<Rgb> gif_palette(std::span<const RgbImage> frames) {
+  std::vector<std::uint32_t> keys;  // sorted, for lookup
+  std::vector<Rgb> palette;
+  for (const RgbImage& f : frames) {
+    const auto& p = f.pixels();
+    for (std::size_t i = 0; i < p.size(); i += 3) {
+      const std::uint32_t key = (std::uint32_t{p[i]} << 16U) | (std::uint32_t{p[i + 1]} << 8U) | p[i + 2];
+      auto it = std::lower_bound(keys.begin(), keys.end(), key);
+      if (it != keys.end() && *it == key) continue;
+      keys.insert(it, key);
+      palette.push_back({p[i], p[i + 1], p[i + 2]});
+      if (palette.size() > 256) {
+        tabrl::detail::throw_invalid("viz::write_gif", "frames must use at most 256 colours", palette.size());
+      }
+    }
+  }
+  return palette;
+}
+
+/// Writes `frames` (all the same size, at least one) as an animated GIF. Throws
+/// InvalidArgument on bad frames, tabrl::Error when the file cannot be written, and LogicError
+/// when the build has no giflib (check gif_available first).
+inline void write_gif(const std::string& path, std::span<const RgbImage> frames, const GifOptions& options = {}) {
+  if (frames.empty()) tabrl::detail::throw_invalid("viz::write_gif", "frames must not be empty", 0);
+  const int w = frames.front().width(), h = frames.front().height();
+  if (w < 1 || h < 1) tabrl::detail::throw_invalid("viz::write_gif", "frames must not be empty images", w);
+  for (const RgbImage& f : frames) {
+    if (f.width() != w || f.height() != h) {
+      tabrl::detail::throw_invalid("viz::write_gif",
+                                   tabrl::detail::concat("every frame must be ", w, "x", h),
+                                   tabrl::detail::concat(f.width(), "x", f.height()));
+    }
+  }
+  if (options.delay_centiseconds < 0 || options.delay_centiseconds > 65535) {
+    tabrl::detail::throw_invalid("viz::write_gif", "delay_centiseconds must be in [0, 65535]",
+                                 options.delay_centiseconds);
+  }
+  const std::vector<Rgb> palette = gif_palette(frames);
+#if !defined(TABRL_HAS_GIFLIB)
+  (void)path;
+  throw LogicError("tabrl::viz::write_gif: this build has no giflib (install libgif-dev and reconfigure)");
+#else
+  int bits = 1;
+  while ((1 << bits) < static_cast<int>(palette.size())) ++bits;
+  std::vector<GifColorType> colors(static_cast<std::size_t>(1) << bits, GifColorType{0, 0, 0});
+  for (std::size_t i = 0; i < palette.size(); ++i) colors[i] = {palette[i].r, palette[i].g, palette[i].b};
+  auto fail = [&path](const char* what, int code) { detail::gif_fail(path, what, code); };
+  int err = 0;
+  GifFileType* gif = EGifOpenFileName(path.c_str(), false, &err);
+  if (gif == nullptr) detail::gif_fail(path, "opening", err);
+  // Closes the file on every path out, including exceptions.
+  struct Closer {
+    GifFileType*& g;
+    ~Closer() {
+      if (g != nullptr) {
+        int e = 0;
+        EGifCloseFile(g, &e);
+      }
+    }
+  } closer{gif};
+  EGifSetGifVersion(gif, true);  // GIF89a: needed for delays and looping
+  ColorMapObject* map = GifMakeMapObject(static_cast<int>(colors.size()), colors.data());
+  if (map == nullptr) throw Error("tabrl::viz::write_gif: out of memory for the palette");
+  const int put = EGifPutScreenDesc(gif, w, h, bits, 0, map);
+  GifFreeMapObject(map);
+  if (put == GIF_ERROR) fail("writing the screen descriptor", gif->Error);
+  if (options.loop) {
+    static constexpr char app[] = "NETSCAPE2.0";
+    const unsigned char forever[3] = {1, 0, 0};  // sub-block 1, loop count 0 = forever
+    if (EGifPutExtensionLeader(gif, APPLICATION_EXT_FUNC_CODE) == GIF_ERROR ||
+        EGifPutExtensionBlock(gif, 11, app) == GIF_ERROR ||
+        EGifPutExtensionBlock(gif, 3, forever) == GIF_ERROR || EGifPutExtensionTrailer(gif) == GIF_ERROR) {
+      fail("writing the loop extension", gif->Error);
+    }
+  }
+  auto index_of = [&palette](std::uint8_t r, std::uint8_t g, std::uint8_t b) {
+    for (std::size_t i = 0; i < palette.size(); ++i) {
+      if (palette[i].r == r && palette[i].g == g && palette[i].b == b) return static_cast<GifPixelType>(i);
+    }
+    return GifPixelType{0};  // unreachable: the palette holds every colour of every frame
+  };
+  std::vector<GifPixelType> line(static_cast<std::size_t>(w));
+  for (const RgbImage& f : frames) {
+    GraphicsControlBlock gcb{};
+    gcb.DisposalMode = DISPOSE_DO_NOT;
+    gcb.UserInputFlag = false;
+    gcb.DelayTime = options.delay_centiseconds;
+    gcb.TransparentColor = NO_TRANSPARENT_COLOR;
+    GifByteType ext[4];
+    const std::size_t n = EGifGCBToExtension(&gcb, ext);
+    if (EGifPutExtension(gif, GRAPHICS_EXT_FUNC_CODE, static_cast<int>(n), ext) == GIF_ERROR) {
+      fail("writing a frame delay", gif->Error);
+    }
+    if (EGifPutImageDesc(gif, 0, 0, w, h, false, nullptr) == GIF_ERROR) fail("writing a frame header", gif->Error);
+    const auto& p = f.pixels();
+    for (int y = 0; y < h; ++y) {
+      // Runs of one colour are the rule in these frames: reuse the last lookup.
+      std::size_t i = static_cast<std::size_t>(y) * static_cast<std::size_t>(w) * 3;
+      GifPixelType last = index_of(p[i], p[i + 1], p[i + 2]);
+      for (int x = 0; x < w; ++x, i += 3) {
+        const Rgb& pal = palette[last];
+        if (pal.r != p[i] || pal.g != p[i + 1] || pal.b != p[i + 2]) last = index_of(p[i], p[i + 1], p[i + 2]);
+        line[static_cast<std::size_t>(x)] = last;
+      }
+      if (EGifPutLine(gif, line.data(), w) == GIF_ERROR) fail("writing pixels", gif->Error);
+    }
+  }
+  GifFileType* done = gif;
+  gif = nullptr;  // the closer must not close it twice
+  if (EGifCloseFile(done, &err) == GIF_ERROR) fail("closing", err);
+#endif
+}
+
+}  // namespace tabrl::viz

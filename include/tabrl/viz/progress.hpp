@@ -1,0 +1,84 @@
+#pragma once
+/// \file viz/progress.hpp
+/// A live progress bar for tabrl::train / tabrl::train_online: episodes done, env steps per
+/// second and the recent mean return, redrawn in place on one terminal line.
+
+#include <chrono>
+#include <cstdio>
+#include <string>
+
+#include <fmt/format.h>
+
+#include "../training/train.hpp"
+#include "terminal.hpp"
+
+namespace tabrl::viz {
+
+/// The bar's text (no escape codes): "[#####-----]  37/100 episodes  12.3k steps/s  mean
+/// return (last 10)    -25.3". bar_width counts the characters between the brackets.
+[[nodiscard]] inline std::string progress_line(int done, int total, double steps_per_second, double recent_mean,
+                                               std::size_t recent, int bar_width = 24) {
+  const double frac = total > 0 ? static_cast<double>(done) / total : 1.0;
+  const int filled = static_cast<int>(frac * bar_width + 1e-9);
+  std::string bar(static_cast<std::size_t>(filled), '#');
+  bar.append(static_cast<std::size_t>(bar_width - filled), '-');
+  const std::string rate = steps_per_second >= 1e6   ? fmt::format("{:.1f}M", steps_per_second / 1e6)
+                           : steps_per_second >= 1e3 ? fmt::format("{:.1f}k", steps_per_second / 1e3)
+                                                     : fmt::format("{:.0f}", steps_per_second);
+  const int digits = static_cast<int>(fmt::formatted_size("{}", total));
+  return fmt::format("[{}] {:>{}}/{} episodes  {:>6} steps/s  mean return (last {}) {:>8.1f}", bar, done, digits, total,
+                     rate, recent, recent_mean);
+}
+
+/// A training observer drawing progress_line() in place ("\r" + line + erase-to-end) after
+/// each episode, at most every min_interval seconds plus always on the last episode, which
+/// ends the line. When disabled it writes nothing at all, so pipes, logs and --json output
+/// stay clean: use for_stdout() to enable it exactly when stdout is a terminal.
+class ProgressBar {
+ public:
+  /// `out` must outlive the bar. recent: episodes in the mean return (>= 1).
+  explicit ProgressBar(bool enabled, std::FILE* out = stdout, std::size_t recent = 10, double min_interval = 0.1)
+      : enabled_(enabled), out_(out), recent_(recent), min_interval_(min_interval) {
+    if (recent < 1) tabrl::detail::throw_invalid("viz::ProgressBar", "recent must be >= 1", recent);
+  }
+
+  /// Enabled when stdout is a terminal and the program is not in machine-readable mode.
+  [[nodiscard]] static ProgressBar for_stdout(bool json_mode) { return ProgressBar(!json_mode && is_terminal(stdout)); }
+
+  [[nodiscard]] bool enabled() const noexcept { return enabled_; }
+  /// Lines drawn so far (for tests).
+  [[nodiscard]] int redraws() const noexcept { return redraws_; }
+
+  void on_episode_end(const EpisodeEvent& e) {
+    if (!enabled_) return;
+    const auto now = std::chrono::steady_clock::now();
+    if (!started_) {
+      started_ = true;
+      start_ = now;
+      start_steps_ = e.log.env_steps - e.length;
+    }
+    const bool last = e.episode + 1 >= e.episodes_total;
+    const double since_draw = std::chrono::duration<double>(now - last_draw_).count();
+    if (!last && redraws_ > 0 && since_draw < min_interval_) return;
+    last_draw_ = now;
+    const double elapsed = std::chrono::duration<double>(now - start_).count();
+    const double rate = elapsed > 0 ? static_cast<double>(e.log.env_steps - start_steps_) / elapsed : 0.0;
+    const std::string line = progress_line(e.episode + 1, e.episodes_total, rate, e.log.mean_return_last(recent_), recent_);
+    fmt::print(out_, "\r{}\x1b[K{}", line, last ? "\n" : "");
+    std::fflush(out_);
+    ++redraws_;
+  }
+
+ private:
+  bool enabled_;
+  std::FILE* out_;
+  std::size_t recent_;
+  double min_interval_;
+  bool started_ = false;
+  std::int64_t start_steps_ = 0;
+  int redraws_ = 0;
+  std::chrono::steady_clock::time_point start_{};
+  std::chrono::steady_clock::time_point last_draw_{};
+};
+
+}  // namespace tabrl::viz

@@ -1,0 +1,403 @@
+#pragma once
+/// \file viz/svg.hpp
+/// SVG pictures as plain text (no dependency): a heatmap with a colour bar and cell values, a
+/// learning curve (one run, or several as a mean +- std band, with a moving average), and a
+/// greedy policy as arrows on the grid. Every drawn datum carries a class and data-
+/// attributes (class="cell" data-state="7" data-value="12"), so tests and scripts can read
+/// the numbers back.
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "../error.hpp"
+#include "color.hpp"
+#include "terminal.hpp"
+
+namespace tabrl::viz {
+
+/// Text made safe for XML character data and attribute values.
+[[nodiscard]] inline std::string xml_escape(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (char ch : s) {
+    switch (ch) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&apos;"; break;
+      default: out += ch;
+    }
+  }
+  return out;
+}
+
+/// Writes `text` to `path`. Throws tabrl::Error when the file cannot be written.
+inline void write_text_file(const std::string& path, std::string_view text) {
+  std::ofstream out(path, std::ios::binary);
+  out.write(text.data(), static_cast<std::streamsize>(text.size()));
+  out.close();
+  if (!out) throw Error("tabrl::viz::write_text_file: cannot write '" + path + "'");
+}
+
+namespace detail {
+inline constexpr std::string_view svg_font = "DejaVu Sans, Helvetica, Arial, sans-serif";
+
+[[nodiscard]] inline std::string svg_open(double w, double h) {
+  return fmt::format(
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{0}\" height=\"{1}\" viewBox=\"0 0 {0} {1}\" "
+      "font-family=\"{2}\">\n<rect class=\"background\" x=\"0\" y=\"0\" width=\"{0}\" height=\"{1}\" fill=\"#ffffff\"/>\n",
+      w, h, svg_font);
+}
+
+[[nodiscard]] inline std::string svg_text(double x, double y, std::string_view text, double size,
+                                          std::string_view anchor = "middle", std::string_view extra = "") {
+  return fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\" font-size=\"{:.1f}\" text-anchor=\"{}\"{}{}>{}</text>\n", x, y,
+                     size, anchor, extra.empty() ? "" : " ", extra, xml_escape(text));
+}
+
+/// About `target` round numbers covering [lo, hi] (steps of 1, 2 or 5 times a power of ten).
+[[nodiscard]] inline std::vector<double> nice_ticks(double lo, double hi, int target = 5) {
+  if (!(hi > lo)) return {lo};
+  const double raw = (hi - lo) / target;
+  const double mag = std::pow(10.0, std::floor(std::log10(raw)));
+  double step = mag;
+  for (double m : {1.0, 2.0, 5.0, 10.0}) {
+    step = m * mag;
+    if (step >= raw) break;
+  }
+  std::vector<double> ticks;
+  for (double t = std::ceil(lo / step) * step; t <= hi + step * 1e-9; t += step) ticks.push_back(std::abs(t) < step * 1e-9 ? 0.0 : t);
+  return ticks;
+}
+
+/// Compact tick labels: "1500", "2.5", "-200".
+[[nodiscard]] inline std::string tick_label(double v) {
+  if (v == std::round(v) && std::abs(v) < 1e9) return fmt::format("{:.0f}", v);
+  return fmt::format("{:.3g}", v);
+}
+}  // namespace detail
+
+/// How svg_heatmap draws.
+struct SvgHeatmapOptions {
+  std::string title;           ///< drawn above the grid (empty: none)
+  std::string colorbar_label;  ///< drawn beside the colour bar
+  int cell = 48;               ///< cell side in px
+  int precision = -1;          ///< decimals of the cell values; -1: 0 for integers, else 1
+  Scale scale = Scale::linear;
+  double lo = NAN;  ///< colour range; NaN: the data's min / max (pass both to compare pictures)
+  double hi = NAN;
+};
+
+/// A rows x cols heatmap of `values` (state = row * cols + col): one <rect class="cell"> per
+/// state, coloured by colormap(normalize(value, lo, hi, scale)), with data-state and
+/// data-value attributes and a <text class="value"> showing the value; a vertical colour bar
+/// with tick labels at the right. Throws if values.size() != rows * cols.
+[[nodiscard]] inline std::string svg_heatmap(std::span<const double> values, int rows, int cols,
+                                             const SvgHeatmapOptions& options = {}) {
+  detail::check_grid("viz::svg_heatmap", values.size(), rows, cols);
+  if (options.cell < 8) tabrl::detail::throw_invalid("viz::svg_heatmap", "cell must be >= 8", options.cell);
+  const int precision = detail::auto_precision(values, options.precision);
+  auto [lo, hi] = detail::finite_range(values);
+  if (!std::isnan(options.lo)) lo = options.lo;
+  if (!std::isnan(options.hi)) hi = options.hi;
+  const double k = options.cell, x0 = 16, y0 = options.title.empty() ? 16 : 44;
+  const double bar_x = x0 + cols * k + 24, bar_w = 18, bar_h = rows * k;
+  const double w = bar_x + bar_w + 90, h = y0 + rows * k + 16;
+  std::string svg = detail::svg_open(w, h);
+  if (!options.title.empty()) svg += detail::svg_text(x0, 28, options.title, 16, "start", "class=\"title\"");
+  const double font = std::max(8.0, k * 0.27);
+  for (int r = 0; r < rows; ++r) {
+    for (int c = 0; c < cols; ++c) {
+      const auto s = static_cast<std::size_t>(r * cols + c);
+      const Rgb fill = colormap(normalize(values[s], lo, hi, options.scale));
+      const std::string label = fmt::format("{:.{}f}", values[s], precision);
+      svg += fmt::format(
+          "<rect class=\"cell\" data-state=\"{}\" data-value=\"{}\" x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" "
+          "height=\"{:.1f}\" fill=\"{}\" stroke=\"#ffffff\" stroke-width=\"1\"/>\n",
+          s, label, x0 + c * k, y0 + r * k, k, k, to_hex(fill));
+      svg += detail::svg_text(x0 + (c + 0.5) * k, y0 + (r + 0.5) * k + font * 0.35, label, font, "middle",
+                              fmt::format("class=\"value\" fill=\"{}\"", to_hex(text_color_on(fill))));
+    }
+  }
+  // The colour bar runs from hi (top) to lo (bottom); ticks sit where their values map.
+  svg += "<defs><linearGradient id=\"colorbar\" x1=\"0\" y1=\"1\" x2=\"0\" y2=\"0\">\n";
+  for (int i = 0; i <= 16; ++i) {
+    const double t = i / 16.0;
+    svg += fmt::format("<stop offset=\"{:.4f}\" stop-color=\"{}\"/>\n", t, to_hex(colormap(t)));
+  }
+  svg += "</linearGradient></defs>\n";
+  svg += fmt::format(
+      "<rect class=\"colorbar\" x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{:.1f}\" fill=\"url(#colorbar)\" "
+      "stroke=\"#444444\" stroke-width=\"0.5\"/>\n",
+      bar_x, y0, bar_w, bar_h);
+  std::vector<double> ticks;
+  if (options.scale == Scale::log && hi > lo) {
+    for (int i = 0; i <= 4; ++i) ticks.push_back(lo + std::expm1(i / 4.0 * std::log1p(hi - lo)));
+  } else {
+    ticks = detail::nice_ticks(lo, hi, 4);
+    if (ticks.empty() || ticks.front() != lo) ticks.insert(ticks.begin(), lo);
+  }
+  for (double v : ticks) {
+    const double y = y0 + bar_h * (1.0 - normalize(v, lo, hi, options.scale));
+    svg += fmt::format("<line x1=\"{0:.1f}\" y1=\"{1:.1f}\" x2=\"{2:.1f}\" y2=\"{1:.1f}\" stroke=\"#444444\"/>\n", bar_x + bar_w,
+                       y, bar_x + bar_w + 4);
+    const std::string text = options.scale == Scale::log ? fmt::format("{:.0f}", v) : detail::tick_label(v);
+    svg += detail::svg_text(bar_x + bar_w + 7, y + 4, text, 11, "start", "class=\"tick\"");
+  }
+  if (!options.colorbar_label.empty()) {
+    const double cx = bar_x + bar_w + 70, cy = y0 + bar_h / 2;
+    svg += detail::svg_text(cx, cy, options.colorbar_label, 12, "middle",
+                            fmt::format("class=\"colorbar-label\" transform=\"rotate(90 {:.1f} {:.1f})\"", cx, cy));
+  }
+  svg += "</svg>\n";
+  return svg;
+}
+
+/// svg_heatmap for integer values such as visit counts.
+template <class Int>
+  requires std::is_integral_v<Int>
+[[nodiscard]] std::string svg_heatmap(std::span<const Int> values, int rows, int cols,
+                                      const SvgHeatmapOptions& options = {}) {
+  const std::vector<double> v(values.begin(), values.end());
+  return svg_heatmap(std::span<const double>(v), rows, cols, options);
+}
+
+/// One curve of a learning-curve chart: the per-episode returns of one or more runs (all the
+/// same length). Several runs are drawn as their mean with a mean +- std band.
+struct CurveSeries {
+  std::string name;                       ///< legend text
+  std::vector<std::vector<double>> runs;  ///< runs[i][e]: return of episode e in run i
+  Rgb color{0x1f, 0x4e, 0xc8};            ///< line colour (the band uses it translucently)
+};
+
+/// Per-episode statistics of a series: mean and sample standard deviation over runs (0 for
+/// one run), and the trailing moving average of the mean (window w: mean of episodes
+/// max(0, e-w+1)..e).
+struct CurveStats {
+  std::vector<double> mean, std, moving_average;
+};
+
+/// Computes CurveStats. Throws when there are no runs, runs differ in length, or window < 1.
+[[nodiscard]] inline CurveStats curve_stats(const CurveSeries& series, int window) {
+  if (series.runs.empty()) tabrl::detail::throw_invalid("viz::curve_stats", "series must have at least one run", 0);
+  if (window < 1) tabrl::detail::throw_invalid("viz::curve_stats", "window must be >= 1", window);
+  const std::size_t n = series.runs.front().size();
+  for (const auto& run : series.runs) {
+    if (run.size() != n) {
+      tabrl::detail::throw_invalid("viz::curve_stats", tabrl::detail::concat("every run must have ", n, " episodes"),
+                                   run.size());
+    }
+  }
+  CurveStats st;
+  st.mean.assign(n, 0.0);
+  st.std.assign(n, 0.0);
+  st.moving_average.assign(n, 0.0);
+  const auto m = static_cast<double>(series.runs.size());
+  for (std::size_t e = 0; e < n; ++e) {
+    double sum = 0;
+    for (const auto& run : series.runs) sum += run[e];
+    st.mean[e] = sum / m;
+    if (series.runs.size() > 1) {
+      double sq = 0;
+      for (const auto& run : series.runs) sq += (run[e] - st.mean[e]) * (run[e] - st.mean[e]);
+      st.std[e] = std::sqrt(sq / (m - 1));
+    }
+  }
+  double acc = 0;
+  for (std::size_t e = 0; e < n; ++e) {
+    acc += st.mean[e];
+    if (e >= static_cast<std::size_t>(window)) acc -= st.mean[e - static_cast<std::size_t>(window)];
+    st.moving_average[e] = acc / static_cast<double>(std::min<std::size_t>(e + 1, static_cast<std::size_t>(window)));
+  }
+  return st;
+}
+
+/// How svg_learning_curve draws.
+struct LearningCurveOptions {
+  std::string title;
+  std::string x_label = "episode";
+  std::string y_label = "return";
+  int window = 10;    ///< moving-average window in episodes
+  double y_min = NAN;  ///< axis range; NaN: from the data. Points outside are clipped (and the
+  double y_max = NAN;  ///< chart says so), which keeps -5000 outliers from flattening the rest.
+  int width = 760;
+  int height = 420;
+};
+
+/// A learning-curve chart of one or more series. Per series: a <polygon class="band"> (mean
+/// +- std, when it has several runs), a thin <polyline class="mean"> of the per-episode
+/// (mean) return and a thick <polyline class="moving-average">; a legend names each series.
+[[nodiscard]] inline std::string svg_learning_curve(std::span<const CurveSeries> series,
+                                                    const LearningCurveOptions& options = {}) {
+  if (series.empty()) tabrl::detail::throw_invalid("viz::svg_learning_curve", "series must not be empty", 0);
+  std::vector<CurveStats> stats;
+  std::size_t episodes = 0;
+  double lo = INFINITY, hi = -INFINITY;
+  for (const auto& s : series) {
+    stats.push_back(curve_stats(s, options.window));
+    const CurveStats& st = stats.back();
+    episodes = std::max(episodes, st.mean.size());
+    for (std::size_t e = 0; e < st.mean.size(); ++e) {
+      lo = std::min({lo, st.mean[e] - st.std[e], st.mean[e]});
+      hi = std::max({hi, st.mean[e] + st.std[e], st.mean[e]});
+    }
+  }
+  if (episodes == 0) tabrl::detail::throw_invalid("viz::svg_learning_curve", "runs must not be empty", 0);
+  const bool clipped_low = !std::isnan(options.y_min) && options.y_min > lo;
+  const bool clipped_high = !std::isnan(options.y_max) && options.y_max < hi;
+  if (!std::isnan(options.y_min)) lo = options.y_min;
+  if (!std::isnan(options.y_max)) hi = options.y_max;
+  if (!(hi > lo)) {
+    lo -= 1;
+    hi += 1;
+  }
+  const double W = options.width, H = options.height;
+  const double left = 70, right = 20, top = options.title.empty() ? 20 : 48, bottom = 56;
+  const double pw = W - left - right, ph = H - top - bottom;
+  const double x_hi = episodes > 1 ? static_cast<double>(episodes) : 2.0;
+  auto px = [&](double episode) { return left + (episode - 1.0) / (x_hi - 1.0) * pw; };
+  auto py = [&](double v) { return top + (hi - v) / (hi - lo) * ph; };
+
+  std::string svg = detail::svg_open(W, H);
+  if (!options.title.empty()) svg += detail::svg_text(left, 30, options.title, 16, "start", "class=\"title\"");
+  svg += fmt::format("<defs><clipPath id=\"plot\"><rect x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{:.1f}\"/></clipPath></defs>\n",
+                     left, top, pw, ph);
+  // Grid and axes.
+  for (double t : detail::nice_ticks(lo, hi, 6)) {
+    svg += fmt::format("<line class=\"grid\" x1=\"{:.1f}\" y1=\"{:.1f}\" x2=\"{:.1f}\" y2=\"{:.1f}\" stroke=\"#e3e3e3\"/>\n", left, py(t),
+                       left + pw, py(t));
+    svg += detail::svg_text(left - 6, py(t) + 4, detail::tick_label(t), 11, "end", "class=\"tick\"");
+  }
+  for (double t : detail::nice_ticks(1, x_hi, 8)) {
+    if (t < 1) continue;
+    svg += fmt::format("<line x1=\"{0:.1f}\" y1=\"{1:.1f}\" x2=\"{0:.1f}\" y2=\"{2:.1f}\" stroke=\"#444444\"/>\n", px(t), top + ph,
+                       top + ph + 4);
+    svg += detail::svg_text(px(t), top + ph + 17, detail::tick_label(t), 11, "middle", "class=\"tick\"");
+  }
+  svg += fmt::format("<rect class=\"frame\" x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{:.1f}\" fill=\"none\" stroke=\"#444444\"/>\n",
+                     left, top, pw, ph);
+  svg += detail::svg_text(left + pw / 2, H - 14, options.x_label, 13, "middle", "class=\"x-label\"");
+  svg += detail::svg_text(18, top + ph / 2, options.y_label, 13, "middle",
+                          fmt::format("class=\"y-label\" transform=\"rotate(-90 18 {:.1f})\"", top + ph / 2));
+
+  auto points = [&](const std::vector<double>& v) {
+    std::string p;
+    for (std::size_t e = 0; e < v.size(); ++e) p += fmt::format("{}{:.2f},{:.2f}", e ? " " : "", px(static_cast<double>(e + 1)), py(v[e]));
+    return p;
+  };
+  svg += "<g clip-path=\"url(#plot)\">\n";
+  for (std::size_t i = 0; i < series.size(); ++i) {
+    const CurveStats& st = stats[i];
+    const std::string color = to_hex(series[i].color);
+    if (series[i].runs.size() > 1) {
+      std::string p;
+      for (std::size_t e = 0; e < st.mean.size(); ++e) p += fmt::format("{:.2f},{:.2f} ", px(static_cast<double>(e + 1)), py(st.mean[e] + st.std[e]));
+      for (std::size_t e = st.mean.size(); e-- > 0;) p += fmt::format("{:.2f},{:.2f} ", px(static_cast<double>(e + 1)), py(st.mean[e] - st.std[e]));
+      p.pop_back();
+      svg += fmt::format("<polygon class=\"band\" data-series=\"{}\" points=\"{}\" fill=\"{}\" fill-opacity=\"0.18\" stroke=\"none\"/>\n",
+                         i, p, color);
+    }
+    svg += fmt::format("<polyline class=\"mean\" data-series=\"{}\" points=\"{}\" fill=\"none\" stroke=\"{}\" stroke-width=\"1\" stroke-opacity=\"0.55\"/>\n",
+                       i, points(st.mean), color);
+    svg += fmt::format("<polyline class=\"moving-average\" data-series=\"{}\" points=\"{}\" fill=\"none\" stroke=\"{}\" stroke-width=\"2.5\"/>\n",
+                       i, points(st.moving_average), color);
+  }
+  svg += "</g>\n";
+  // Legend, bottom-right inside the plot (returns rise towards the top, so that corner is free
+  // once learning has happened).
+  const double lx = left + pw - 290, ly0 = top + ph - 16.0 * (static_cast<double>(series.size()) + 1) - 8;
+  svg += fmt::format("<rect class=\"legend\" x=\"{:.1f}\" y=\"{:.1f}\" width=\"282\" height=\"{:.1f}\" fill=\"#ffffff\" fill-opacity=\"0.85\" stroke=\"#cccccc\"/>\n",
+                     lx, ly0, 16.0 * (static_cast<double>(series.size()) + 1) + 4);
+  for (std::size_t i = 0; i < series.size(); ++i) {
+    const double y = ly0 + 16.0 * static_cast<double>(i + 1);
+    svg += fmt::format("<line x1=\"{:.1f}\" y1=\"{:.1f}\" x2=\"{:.1f}\" y2=\"{:.1f}\" stroke=\"{}\" stroke-width=\"2.5\"/>\n", lx + 8,
+                       y - 4, lx + 30, y - 4, to_hex(series[i].color));
+    const std::string runs = series[i].runs.size() > 1 ? fmt::format(" (mean \u00b1 std of {} runs)", series[i].runs.size()) : "";
+    svg += detail::svg_text(lx + 36, y, series[i].name + runs, 11, "start", "class=\"legend-entry\"");
+  }
+  std::string note = fmt::format("thick: moving average over {} episodes", options.window);
+  if (clipped_low || clipped_high) note += "; y axis clipped, lower returns run off the chart";
+  svg += detail::svg_text(lx + 8, ly0 + 16.0 * (static_cast<double>(series.size()) + 1), note, 10, "start",
+                          "class=\"note\" fill=\"#555555\"");
+  svg += "</svg>\n";
+  return svg;
+}
+
+/// svg_learning_curve of a single run's returns.
+[[nodiscard]] inline std::string svg_learning_curve(const std::vector<double>& returns,
+                                                    const LearningCurveOptions& options = {}) {
+  const CurveSeries s{"return per episode", {returns}, Rgb{0x1f, 0x4e, 0xc8}};
+  return svg_learning_curve(std::span<const CurveSeries>(&s, 1), options);
+}
+
+/// How svg_policy draws.
+struct SvgPolicyOptions {
+  std::string title;
+  int cell = 48;
+  std::vector<std::string> marks;  ///< per state: when non-empty, drawn instead of an arrow
+  std::vector<Rgb> fills;          ///< per state cell colour (empty: all light grey)
+  std::vector<int> path;           ///< states to highlight (e.g. the greedy rollout)
+};
+
+/// The greedy policy as arrows (actions 0 up, 1 right, 2 down, 3 left) on a rows x cols grid:
+/// one <rect class="cell"> per state, one <path class="arrow" data-state data-action> per
+/// unmarked state, a <text class="mark"> per marked one. Throws on a size mismatch.
+[[nodiscard]] inline std::string svg_policy(std::span<const int> actions, int rows, int cols,
+                                            const SvgPolicyOptions& options = {}) {
+  detail::check_grid("viz::svg_policy", actions.size(), rows, cols);
+  const std::size_t n = actions.size();
+  if (!options.marks.empty() && options.marks.size() != n) {
+    tabrl::detail::throw_invalid("viz::svg_policy", "marks must be empty or have one entry per state", options.marks.size());
+  }
+  if (!options.fills.empty() && options.fills.size() != n) {
+    tabrl::detail::throw_invalid("viz::svg_policy", "fills must be empty or have one entry per state", options.fills.size());
+  }
+  if (options.cell < 8) tabrl::detail::throw_invalid("viz::svg_policy", "cell must be >= 8", options.cell);
+  std::vector<bool> on_path(n, false);
+  for (int s : options.path) {
+    if (s < 0 || static_cast<std::size_t>(s) >= n) tabrl::detail::throw_invalid("viz::svg_policy", "path states must be in range", s);
+    on_path[static_cast<std::size_t>(s)] = true;
+  }
+  const double k = options.cell, x0 = 16, y0 = options.title.empty() ? 16 : 44;
+  std::string svg = detail::svg_open(x0 * 2 + cols * k, y0 + rows * k + 16);
+  if (!options.title.empty()) svg += detail::svg_text(x0, 28, options.title, 16, "start", "class=\"title\"");
+  for (std::size_t s = 0; s < n; ++s) {
+    const double x = x0 + static_cast<double>(static_cast<int>(s) % cols) * k;
+    const double y = y0 + static_cast<double>(static_cast<int>(s) / cols) * k;
+    const Rgb fill = options.fills.empty() ? Rgb{0xf4, 0xf1, 0xea} : options.fills[s];
+    svg += fmt::format("<rect class=\"cell\" data-state=\"{}\" x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{:.1f}\" fill=\"{}\" stroke=\"#9a948a\"/>\n",
+                       s, x, y, k, k, to_hex(fill));
+    if (on_path[s]) {
+      svg += fmt::format("<rect class=\"path\" data-state=\"{}\" x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{:.1f}\" fill=\"#8fb3f0\" fill-opacity=\"0.55\"/>\n",
+                         s, x + 3, y + 3, k - 6, k - 6);
+    }
+    const double cx = x + k / 2, cy = y + k / 2;
+    if (!options.marks.empty() && !options.marks[s].empty()) {
+      svg += detail::svg_text(cx, cy + k * 0.12, options.marks[s], k * 0.34, "middle",
+                              fmt::format("class=\"mark\" data-state=\"{}\" fill=\"{}\"", s, to_hex(text_color_on(fill))));
+      continue;
+    }
+    const int a = actions[s];
+    if (a < 0 || a > 3) tabrl::detail::throw_invalid("viz::svg_policy", "actions must be in [0, 4) on unmarked cells", a);
+    // An upward arrow (shaft + head) rotated by 90 degrees per action.
+    const double L = k * 0.32, head = k * 0.16;
+    svg += fmt::format(
+        "<path class=\"arrow\" data-state=\"{}\" data-action=\"{}\" d=\"M{:.1f},{:.1f} L{:.1f},{:.1f} M{:.1f},{:.1f} L{:.1f},{:.1f} L{:.1f},{:.1f}\" "
+        "fill=\"none\" stroke=\"{}\" stroke-width=\"{:.1f}\" stroke-linecap=\"round\" stroke-linejoin=\"round\" transform=\"rotate({} {:.1f} {:.1f})\"/>\n",
+        s, a, cx, cy + L, cx, cy - L, cx - head, cy - L + head, cx, cy - L, cx + head, cy - L + head,
+        on_path[s] ? "#0b2a7a" : "#555555", on_path[s] ? 3.0 : 2.0, 90 * a, cx, cy);
+  }
+  svg += "</svg>\n";
+  return svg;
+}
+
+}  // namespace tabrl::viz

@@ -1,0 +1,116 @@
+#include <catch2/catch.hpp>
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include <tabrl/viz/frame.hpp>
+#include <tabrl/viz/gif.hpp>
+#include <tabrl/viz/png.hpp>
+
+using namespace tabrl::viz;
+
+namespace {
+tabrl::Rollout optimal_path() {
+  tabrl::Rollout r;
+  r.states.push_back(36);
+  r.states.push_back(24);
+  r.actions.push_back(0);
+  for (int s = 25; s <= 35; ++s) {
+    r.states.push_back(s);
+    r.actions.push_back(1);
+  }
+  r.states.push_back(47);
+  r.actions.push_back(2);
+  return r;
+}
+}  // namespace
+
+TEST_CASE("gif_palette lists distinct colours in first-seen order", "[viz][gif]") {
+  RgbImage a(2, 1, Rgb{1, 1, 1});
+  a.set(1, 0, Rgb{2, 2, 2});
+  RgbImage b(2, 1, Rgb{2, 2, 2});
+  b.set(0, 0, Rgb{3, 3, 3});
+  const std::vector<RgbImage> frames{a, b};
+  CHECK(gif_palette(frames) == std::vector<Rgb>{{1, 1, 1}, {2, 2, 2}, {3, 3, 3}});
+  RgbImage many(300, 1);
+  for (int x = 0; x < 300; ++x) many.set(x, 0, Rgb{static_cast<std::uint8_t>(x % 256), static_cast<std::uint8_t>(x / 256), 0});
+  const std::vector<RgbImage> too_many{many};
+  CHECK_THROWS_WITH(gif_palette(too_many), "tabrl::viz::write_gif: frames must use at most 256 colours, got 257");
+}
+
+TEST_CASE("write_gif rejects empty input and mismatched frames", "[viz][gif]") {
+  const std::vector<RgbImage> none;
+  CHECK_THROWS_AS(write_gif("x.gif", none), tabrl::InvalidArgument);
+  const std::vector<RgbImage> mixed{RgbImage(2, 2), RgbImage(3, 2)};
+  CHECK_THROWS_WITH(write_gif("x.gif", mixed), "tabrl::viz::write_gif: every frame must be 2x2, got 3x2");
+}
+
+#if defined(TABRL_HAS_GIFLIB)
+TEST_CASE("GIF round trip: giflib decodes the same frames, size and pixels", "[viz][gif]") {
+  const auto frames = render_rollout(optimal_path());
+  REQUIRE(frames.size() == 14);
+  const std::string path = "tabrl_viz_roundtrip_test.gif";
+  write_gif(path, frames, GifOptions{7, true});
+
+  int err = 0;
+  GifFileType* gif = DGifOpenFileName(path.c_str(), &err);
+  REQUIRE(gif != nullptr);
+  REQUIRE(DGifSlurp(gif) == GIF_OK);
+  CHECK(gif->ImageCount == 14);
+  CHECK(gif->SWidth == frames[0].width());
+  CHECK(gif->SHeight == frames[0].height());
+  const ColorMapObject* global = gif->SColorMap;
+  REQUIRE(global != nullptr);
+  std::size_t mismatches = 0;
+  for (int i = 0; i < gif->ImageCount; ++i) {
+    const SavedImage& img = gif->SavedImages[i];
+    REQUIRE(img.ImageDesc.Width == frames[0].width());
+    REQUIRE(img.ImageDesc.Height == frames[0].height());
+    const ColorMapObject* map = img.ImageDesc.ColorMap != nullptr ? img.ImageDesc.ColorMap : global;
+    const RgbImage& want = frames[static_cast<std::size_t>(i)];
+    for (int y = 0; y < want.height(); ++y) {
+      for (int x = 0; x < want.width(); ++x) {
+        const GifColorType c = map->Colors[img.RasterBits[y * want.width() + x]];
+        if (Rgb{c.Red, c.Green, c.Blue} != want.at(x, y)) ++mismatches;
+      }
+    }
+    GraphicsControlBlock gcb;
+    REQUIRE(DGifSavedExtensionToGCB(gif, i, &gcb) == GIF_OK);
+    CHECK(gcb.DelayTime == 7);
+  }
+  CHECK(mismatches == 0);
+  DGifCloseFile(gif, &err);
+  std::remove(path.c_str());
+}
+
+TEST_CASE("write_gif reports an unwritable path", "[viz][gif]") {
+  const std::vector<RgbImage> one{RgbImage(2, 2)};
+  CHECK_THROWS_AS(write_gif("/nonexistent-dir/x.gif", one), tabrl::Error);
+}
+#else
+TEST_CASE("without giflib write_gif says so", "[viz][gif]") {
+  STATIC_REQUIRE_FALSE(gif_available);
+  const std::vector<RgbImage> one{RgbImage(2, 2)};
+  CHECK_THROWS_AS(write_gif("x.gif", one), tabrl::LogicError);
+}
+#endif
+
+#if defined(TABRL_HAS_LIBPNG)
+TEST_CASE("PNG round trip of a frame is pixel-exact", "[viz][png]") {
+  const RgbImage frame = render_cliff_walking(30, std::vector<int>{36, 24, 25});
+  const std::string path = "tabrl_viz_roundtrip_test.png";
+  write_png(path, frame);
+  const RgbImage back = read_png(path);
+  CHECK(back.width() == frame.width());
+  CHECK(back.height() == frame.height());
+  CHECK(back == frame);
+  std::remove(path.c_str());
+  CHECK_THROWS_AS(read_png("/nonexistent-dir/x.png"), tabrl::Error);
+}
+#else
+TEST_CASE("without libpng write_png says so", "[viz][png]") {
+  STATIC_REQUIRE_FALSE(png_available);
+  CHECK_THROWS_AS(write_png("x.png", RgbImage(2, 2)), tabrl::LogicError);
+}
+#endif
