@@ -12,10 +12,12 @@
 
 #include <cstdio>
 #include <exception>
+#include <filesystem>
 #include <string>
 #include <vector>
 
 #include <tabrl/tabrl.hpp>
+#include <tabrl/viz/viz.hpp>
 
 namespace {
 
@@ -33,6 +35,8 @@ struct Config {
   tabrl::DuplicateRule duplicates = tabrl::DuplicateRule::last;
   bool json = false;
   bool quiet = false;
+  std::string out;        ///< directory for pictures and CSVs (empty: none)
+  bool no_color = false;  ///< plain text even on a terminal
 };
 
 void add_flags(CLI::App& app, Config& c) {
@@ -60,29 +64,72 @@ void add_flags(CLI::App& app, Config& c) {
           CLI::ignore_case));
   app.add_flag("--json", c.json, "print one JSON object on one line instead of the report");
   app.add_flag("--quiet", c.quiet, "no progress output while training");
+  app.add_option("--out", c.out,
+                 "write visit_counts.svg, learning_curve.svg, policy.svg, rollout.gif, visit_counts.csv "
+                 "and returns.csv into this directory");
+  app.add_flag("--no-color", c.no_color, "plain text even on a terminal (NO_COLOR is honoured too)");
 }
 
-/// Prints one line per tenth of the run (the viz component replaces this with a live bar).
-struct ProgressLines {
-  void on_episode_end(const tabrl::EpisodeEvent& e) const {
-    const int every = e.episodes_total >= 10 ? e.episodes_total / 10 : 1;
-    if ((e.episode + 1) % every == 0 || e.episode + 1 == e.episodes_total) {
-      fmt::print("episode {:>5}/{}  env steps {:>7}  mean return (last 10) {:>8.1f}\n",
-                 e.episode + 1, e.episodes_total, e.log.env_steps, e.log.mean_return_last(10));
-      std::fflush(stdout);
-    }
-  }
-};
+/// A rows x cols grid of integers, right-aligned; coloured by value (log scale) when
+/// stdout is a terminal and colour is not turned off.
+void print_grid(const std::vector<std::int64_t>& values, int rows, int cols, bool color) {
+  tabrl::viz::TextHeatmapOptions options;
+  options.color = color;
+  options.scale = tabrl::viz::Scale::log;
+  fmt::print("{}", tabrl::viz::heatmap_text(std::span<const std::int64_t>(values), rows, cols, options));
+}
 
-/// A rows x cols grid of integers, right-aligned.
-void print_grid(const std::vector<std::int64_t>& values, int rows, int cols) {
-  std::size_t width = 1;
-  for (auto v : values) width = std::max(width, fmt::formatted_size("{}", v));
-  for (int r = 0; r < rows; ++r) {
-    for (int c = 0; c < cols; ++c) {
-      fmt::print("{:>{}}{}", values[static_cast<std::size_t>(r * cols + c)], width,
-                 c + 1 < cols ? " " : "\n");
-    }
+/// --out: the pictures and CSVs of one run. Messages go to stderr in --json mode so stdout
+/// stays one JSON line.
+template <class AgentT>
+void write_outputs(const Config& c, const tabrl::TrainingLog& log, const AgentT& agent,
+                   const tabrl::Rollout& rollout) {
+  namespace viz = tabrl::viz;
+  using tabrl::CliffWalking;
+  std::filesystem::create_directories(c.out);
+  const auto path = [&c](const char* name) { return (std::filesystem::path(c.out) / name).string(); };
+  std::FILE* msg = c.json ? stderr : stdout;
+
+  viz::SvgHeatmapOptions heat;
+  heat.title = fmt::format("visits per state ({} episodes, seed {})", c.episodes, c.seed);
+  heat.colorbar_label = "visits (log scale)";
+  heat.scale = viz::Scale::log;
+  heat.lo = 0;
+  viz::write_text_file(path("visit_counts.svg"),
+                       viz::svg_heatmap(std::span<const std::int64_t>(log.visit_counts), CliffWalking::rows,
+                                        CliffWalking::cols, heat));
+  viz::LearningCurveOptions curve;
+  curve.title = fmt::format("return per episode (seed {})", c.seed);
+  curve.y_max = 0;
+  curve.y_min = -300;  // early episodes can cost thousands; the chart says when it clips
+  viz::write_text_file(path("learning_curve.svg"), viz::svg_learning_curve(log.returns, curve));
+  viz::SvgPolicyOptions pol;
+  pol.title = fmt::format("greedy policy; highlighted: greedy rollout (return {})", rollout.total_return);
+  pol.marks = viz::cliff_walking_marks();
+  pol.fills = viz::cliff_walking_fills();
+  pol.path.assign(rollout.states.begin(), rollout.states.end());
+  const Eigen::VectorXi greedy = agent.greedy_policy();
+  viz::write_text_file(path("policy.svg"),
+                       viz::svg_policy(std::span<const int>(greedy.data(), static_cast<std::size_t>(greedy.size())),
+                                       CliffWalking::rows, CliffWalking::cols, pol));
+  std::string csv = "state,row,col,visits\n";
+  for (int s = 0; s < CliffWalking::num_states(); ++s) {
+    csv += fmt::format("{},{},{},{}\n", s, s / CliffWalking::cols, s % CliffWalking::cols,
+                       log.visit_counts[static_cast<std::size_t>(s)]);
+  }
+  viz::write_text_file(path("visit_counts.csv"), csv);
+  csv = "episode,return,length\n";
+  for (std::size_t e = 0; e < log.returns.size(); ++e) {
+    csv += fmt::format("{},{},{}\n", e + 1, log.returns[e], log.lengths[e]);
+  }
+  viz::write_text_file(path("returns.csv"), csv);
+  if constexpr (viz::gif_available) {
+    viz::write_gif(path("rollout.gif"), viz::render_rollout(rollout));
+    fmt::print(msg, "wrote {}/{{visit_counts.svg,learning_curve.svg,policy.svg,rollout.gif,visit_counts.csv,returns.csv}}\n",
+               c.out);
+  } else {
+    fmt::print(msg, "wrote {}/{{visit_counts.svg,learning_curve.svg,policy.svg,visit_counts.csv,returns.csv}}\n", c.out);
+    fmt::print(stderr, "cliff_walking_replay: rollout.gif skipped: this build has no giflib (install libgif-dev)\n");
   }
 }
 
@@ -122,7 +169,8 @@ int run(const Config& c) {
   if (c.json || c.quiet) {
     log = tabrl::train(agent, env, memory, options);
   } else {
-    log = tabrl::train(agent, env, memory, options, ProgressLines{});
+    auto bar = tabrl::viz::ProgressBar::for_stdout(c.json);  // silent unless stdout is a terminal
+    log = tabrl::train(agent, env, memory, options, bar);
   }
 
   // The greedy rollout breaks ties with its own generator so it never shifts training draws.
@@ -130,6 +178,7 @@ int run(const Config& c) {
   const tabrl::Rollout rollout = tabrl::greedy_rollout(agent, env, eval_rng, 100);
 
   if (c.json) {
+    if (!c.out.empty()) write_outputs(c, log, agent, rollout);
     fmt::print(
         "{{\"episodes\":{},\"env_steps\":{},\"updates\":{},\"seconds\":{:.9f},"
         "\"greedy_return\":{},\"greedy_length\":{},\"greedy_terminated\":{},"
@@ -142,11 +191,16 @@ int run(const Config& c) {
   fmt::print("\ntrained {} episodes: {} env steps, {} minibatch updates in {:.2f} ms\n",
              c.episodes, log.env_steps, log.updates, log.seconds * 1e3);
   fmt::print("\nvisit counts (4 x 12, start bottom-left, goal bottom-right):\n");
-  print_grid(log.visit_counts, tabrl::CliffWalking::rows, tabrl::CliffWalking::cols);
+  print_grid(log.visit_counts, tabrl::CliffWalking::rows, tabrl::CliffWalking::cols,
+             tabrl::viz::stdout_use_color(c.no_color));
   fmt::print("\ngreedy path:\n");
   print_path(rollout);
   fmt::print("\ngreedy rollout: return {}, length {}{}\n", rollout.total_return, rollout.length(),
              rollout.terminated ? "" : " (did not reach the goal within 100 steps)");
+  if (!c.out.empty()) {
+    fmt::print("\n");
+    write_outputs(c, log, agent, rollout);
+  }
   return 0;
 }
 

@@ -134,7 +134,7 @@ TEST_CASE("svg_policy: an arrow per unmarked cell with its action, marks elsewhe
   SvgPolicyOptions o;
   o.marks = cliff_walking_marks();
   o.fills = cliff_walking_fills();
-  o.path = {36, 24, 25};
+  o.path = {36, 24, 25, 47};  // the goal is marked: it keeps its fill, no highlight
   const auto root = mini_xml::parse(svg_policy(actions, 4, 12, o));
   CHECK(root->find("rect", "cell").size() == 48);
   const auto arrows = root->find("path", "arrow");

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstdio>
 #include <span>
 #include <string>
 #include <vector>
@@ -28,6 +29,11 @@ namespace detail {
   const char* reason = GifErrorString(code);
   throw Error(tabrl::detail::concat("tabrl::viz::write_gif: ", what, " failed for '", path, "': ",
                                     reason != nullptr ? reason : "unknown giflib error"));
+}
+
+// giflib's output callback: the user data is our FILE*.
+inline int gif_write(GifFileType* gif, const GifByteType* bytes, int n) {
+  return static_cast<int>(std::fwrite(bytes, 1, static_cast<std::size_t>(n), static_cast<std::FILE*>(gif->UserData)));
 }
 }  // namespace detail
 #endif
@@ -94,19 +100,24 @@ inline void write_gif(const std::string& path, std::span<const RgbImage> frames,
   std::vector<GifColorType> colors(static_cast<std::size_t>(1) << bits, GifColorType{0, 0, 0});
   for (std::size_t i = 0; i < palette.size(); ++i) colors[i] = {palette[i].r, palette[i].g, palette[i].b};
   auto fail = [&path](const char* what, int code) { detail::gif_fail(path, what, code); };
+  // Our own FILE (not EGifOpenFileName, which creates files readable by the owner only).
+  std::FILE* file = std::fopen(path.c_str(), "wb");
+  if (file == nullptr) throw Error("tabrl::viz::write_gif: cannot open '" + path + "' for writing");
   int err = 0;
-  GifFileType* gif = EGifOpenFileName(path.c_str(), false, &err);
-  if (gif == nullptr) detail::gif_fail(path, "opening", err);
-  // Closes the file on every path out, including exceptions.
+  GifFileType* gif = EGifOpen(file, &detail::gif_write, &err);
+  // Closes the GIF and the file on every path out, including exceptions.
   struct Closer {
     GifFileType*& g;
+    std::FILE*& f;
     ~Closer() {
       if (g != nullptr) {
         int e = 0;
         EGifCloseFile(g, &e);
       }
+      if (f != nullptr) std::fclose(f);
     }
-  } closer{gif};
+  } closer{gif, file};
+  if (gif == nullptr) detail::gif_fail(path, "opening", err);
   EGifSetGifVersion(gif, true);  // GIF89a: needed for delays and looping
   ColorMapObject* map = GifMakeMapObject(static_cast<int>(colors.size()), colors.data());
   if (map == nullptr) throw Error("tabrl::viz::write_gif: out of memory for the palette");
@@ -157,6 +168,9 @@ inline void write_gif(const std::string& path, std::span<const RgbImage> frames,
   GifFileType* done = gif;
   gif = nullptr;  // the closer must not close it twice
   if (EGifCloseFile(done, &err) == GIF_ERROR) fail("closing", err);
+  std::FILE* f = file;
+  file = nullptr;
+  if (std::fclose(f) != 0) throw Error("tabrl::viz::write_gif: writing '" + path + "' failed");
 #endif
 }
 

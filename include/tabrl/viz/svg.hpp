@@ -314,8 +314,8 @@ struct LearningCurveOptions {
   svg += "</g>\n";
   // Legend, bottom-right inside the plot (returns rise towards the top, so that corner is free
   // once learning has happened).
-  const double lx = left + pw - 290, ly0 = top + ph - 16.0 * (static_cast<double>(series.size()) + 1) - 8;
-  svg += fmt::format("<rect class=\"legend\" x=\"{:.1f}\" y=\"{:.1f}\" width=\"282\" height=\"{:.1f}\" fill=\"#ffffff\" fill-opacity=\"0.85\" stroke=\"#cccccc\"/>\n",
+  const double lx = left + pw - 330, ly0 = top + ph - 16.0 * (static_cast<double>(series.size()) + 1) - 8;
+  svg += fmt::format("<rect class=\"legend\" x=\"{:.1f}\" y=\"{:.1f}\" width=\"322\" height=\"{:.1f}\" fill=\"#ffffff\" fill-opacity=\"0.85\" stroke=\"#cccccc\"/>\n",
                      lx, ly0, 16.0 * (static_cast<double>(series.size()) + 1) + 4);
   for (std::size_t i = 0; i < series.size(); ++i) {
     const double y = ly0 + 16.0 * static_cast<double>(i + 1);
@@ -324,8 +324,8 @@ struct LearningCurveOptions {
     const std::string runs = series[i].runs.size() > 1 ? fmt::format(" (mean \u00b1 std of {} runs)", series[i].runs.size()) : "";
     svg += detail::svg_text(lx + 36, y, series[i].name + runs, 11, "start", "class=\"legend-entry\"");
   }
-  std::string note = fmt::format("thick: moving average over {} episodes", options.window);
-  if (clipped_low || clipped_high) note += "; y axis clipped, lower returns run off the chart";
+  std::string note = fmt::format("thin: per episode; thick: {}-episode moving average", options.window);
+  if (clipped_low || clipped_high) note += "; y clipped";
   svg += detail::svg_text(lx + 8, ly0 + 16.0 * (static_cast<double>(series.size()) + 1), note, 10, "start",
                           "class=\"note\" fill=\"#555555\"");
   svg += "</svg>\n";
@@ -350,7 +350,8 @@ struct SvgPolicyOptions {
 
 /// The greedy policy as arrows (actions 0 up, 1 right, 2 down, 3 left) on a rows x cols grid:
 /// one <rect class="cell"> per state, one <path class="arrow" data-state data-action> per
-/// unmarked state, a <text class="mark"> per marked one. Throws on a size mismatch.
+/// unmarked state, a <text class="mark"> per marked one; path states get a <rect class="path">
+/// highlight (marked cells keep their own fill). Throws on a size mismatch.
 [[nodiscard]] inline std::string svg_policy(std::span<const int> actions, int rows, int cols,
                                             const SvgPolicyOptions& options = {}) {
   detail::check_grid("viz::svg_policy", actions.size(), rows, cols);
@@ -376,12 +377,13 @@ struct SvgPolicyOptions {
     const Rgb fill = options.fills.empty() ? Rgb{0xf4, 0xf1, 0xea} : options.fills[s];
     svg += fmt::format("<rect class=\"cell\" data-state=\"{}\" x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{:.1f}\" fill=\"{}\" stroke=\"#9a948a\"/>\n",
                        s, x, y, k, k, to_hex(fill));
-    if (on_path[s]) {
+    const bool marked = !options.marks.empty() && !options.marks[s].empty();
+    if (on_path[s] && !marked) {
       svg += fmt::format("<rect class=\"path\" data-state=\"{}\" x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{:.1f}\" fill=\"#8fb3f0\" fill-opacity=\"0.55\"/>\n",
                          s, x + 3, y + 3, k - 6, k - 6);
     }
     const double cx = x + k / 2, cy = y + k / 2;
-    if (!options.marks.empty() && !options.marks[s].empty()) {
+    if (marked) {
       svg += detail::svg_text(cx, cy + k * 0.12, options.marks[s], k * 0.34, "middle",
                               fmt::format("class=\"mark\" data-state=\"{}\" fill=\"{}\"", s, to_hex(text_color_on(fill))));
       continue;
