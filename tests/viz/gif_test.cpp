@@ -10,6 +10,7 @@
 
 using namespace tabrl::viz;
 
+#if defined(TABRL_HAS_GIFLIB)
 namespace {
 tabrl::Rollout optimal_path() {
   tabrl::Rollout r;
@@ -25,6 +26,7 @@ tabrl::Rollout optimal_path() {
   return r;
 }
 }  // namespace
+#endif
 
 TEST_CASE("gif_palette lists distinct colours in first-seen order", "[viz][gif]") {
   RgbImage a(2, 1, Rgb{1, 1, 1});
