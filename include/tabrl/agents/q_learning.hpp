@@ -43,8 +43,10 @@ class QLearningAgent : public TDAgent<Scalar> {
   void update(const BasicMinibatch<R, I>& batch) {
     const Eigen::Index n = batch.size();
     flat_index_.resize(n);
-    validate_and_index(batch);
+    current_.resize(n);
+    next_max_.resize(n);
     if (this->duplicates_ == DuplicateRule::sequential) {
+      validate_and_index(batch);
       td_errors_.resize(n);
       for (Eigen::Index i = 0; i < n; ++i) {
         td_errors_[i] = apply_one(batch.states[i], batch.actions[i],
@@ -53,22 +55,28 @@ class QLearningAgent : public TDAgent<Scalar> {
       }
       return;
     }
-    auto flat = Eigen::Map<Column>(this->q_.data(), this->q_.size());
-    // Everything below reads the pre-update table, as numpy's fancy-indexed update does.
-    current_ = flat(flat_index_);
-    next_max_ = this->q_(batch.next_states, Eigen::all).rowwise().maxCoeff();
+    // 1. Gather (reads the pre-update table only, as numpy's fancy-indexed update does):
+    //    Q(s, a) and max_a' Q(s', a') per row. Gathers do not vectorize, so this is one fused
+    //    pass; the common 4-action case gets a fixed-size row so the max is fully unrolled.
+    if (this->q_.cols() == 4) {
+      gather<4>(batch);
+    } else {
+      gather<Eigen::Dynamic>(batch);
+    }
+    // 2. Targets and TD errors as one vectorized Eigen expression over the batch columns
+    //    (terminated rows already carry a zero next-state value).
     const auto gamma = static_cast<Scalar>(this->gamma_);
-    td_errors_ = batch.rewards.template cast<Scalar>() +
-                 gamma * (batch.terminated.array() == 0).select(next_max_, Scalar(0)) - current_;
+    td_errors_.resize(n);
+    td_errors_.noalias() = batch.rewards.template cast<Scalar>() + gamma * next_max_ - current_;
+    // 3. Scatter in row order: with DuplicateRule::last the last duplicate's write survives.
     const auto alpha = static_cast<Scalar>(this->alpha_);
     if (this->duplicates_ == DuplicateRule::mean) {
       mean_errors_ = td_errors_;
       average_duplicates(mean_errors_);
-      flat(flat_index_) = current_ + alpha * mean_errors_;
+      scatter(current_, mean_errors_, alpha);
       return;
     }
-    // Scatter in row order: with DuplicateRule::last the last duplicate's write survives.
-    flat(flat_index_) = current_ + alpha * td_errors_;
+    scatter(current_, td_errors_, alpha);
   }
 
   /// TD errors of the rows of the last minibatch update, against the table before it.
@@ -81,6 +89,51 @@ class QLearningAgent : public TDAgent<Scalar> {
     const Scalar delta = target - this->q_(s, a);
     this->q_(s, a) += static_cast<Scalar>(this->alpha_) * delta;
     return delta;
+  }
+
+  // Q(s_i, a_i) = current_i + alpha * step_i, in row order. A plain loop: Eigen's assignment
+  // to an IndexedView goes through a heap temporary here, which cost more than the update.
+  void scatter(const Column& current, const Column& step, Scalar alpha) noexcept {
+    Scalar* q = this->q_.data();
+    for (Eigen::Index i = 0; i < flat_index_.size(); ++i) {
+      q[flat_index_[i]] = current[i] + alpha * step[i];
+    }
+  }
+
+  // Validates every row's indices and gathers Q(s, a) and max_a' Q(s', a'). `Actions` is the
+  // compile-time column count when known (4 for the grid worlds), else Eigen::Dynamic.
+  template <int Actions, class R, class I>
+  void gather(const BasicMinibatch<R, I>& batch) {
+    const auto ns = static_cast<std::uint64_t>(this->q_.rows());
+    const auto na = static_cast<std::uint64_t>(this->q_.cols());
+    const Eigen::Index n = batch.size();
+    // Raw pointers, read once: stores into the Eigen::Index column could otherwise alias the
+    // vectors' own size fields and force reloads on every row.
+    const Scalar* q = this->q_.data();
+    const I* states = batch.states.data();
+    const I* actions = batch.actions.data();
+    const I* next_states = batch.next_states.data();
+    const std::uint8_t* terminated = batch.terminated.data();
+    Eigen::Index* flat = flat_index_.data();
+    Scalar* current = current_.data();
+    Scalar* next_max = next_max_.data();
+    using Row = Eigen::Matrix<Scalar, 1, Actions>;
+    for (Eigen::Index i = 0; i < n; ++i) {
+      const auto s = static_cast<std::uint64_t>(static_cast<std::int64_t>(states[i]));
+      const auto a = static_cast<std::uint64_t>(static_cast<std::int64_t>(actions[i]));
+      const auto next = static_cast<std::uint64_t>(static_cast<std::int64_t>(next_states[i]));
+      if (s >= ns || a >= na || next >= ns) [[unlikely]] {
+        this->check_state("update", static_cast<int>(states[i]));
+        this->check_action("update", static_cast<int>(actions[i]));
+        this->check_state("update", static_cast<int>(next_states[i]));
+      }
+      const auto lin = static_cast<Eigen::Index>(s * na + a);
+      flat[i] = lin;
+      current[i] = q[lin];
+      const Scalar m = Eigen::Map<const Row>(q + next * na, static_cast<Eigen::Index>(na)).maxCoeff();
+      // No bootstrap past a terminal state: its max is taken as 0 (gamma * 0 adds exactly 0).
+      next_max[i] = terminated[i] != 0 ? Scalar(0) : m;
+    }
   }
 
   template <class R, class I>

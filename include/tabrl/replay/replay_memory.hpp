@@ -112,14 +112,15 @@ class ReplayMemory {
                             batch_size);
     }
     out.resize(static_cast<Eigen::Index>(batch_size));
-    if (sampling_ == Sampling::with_replacement) {
-      for (std::size_t i = 0; i < batch_size; ++i) {
-        out.slots[static_cast<Eigen::Index>(i)] = static_cast<Index>(uniform_index(rng, size_));
-      }
+    if constexpr (std::is_copy_constructible_v<G> && std::is_copy_assignable_v<G>) {
+      // Draw from a local copy: the compiler can then keep the generator state in registers
+      // instead of storing it back after every write into the minibatch (possible aliasing).
+      G local = rng;
+      draw_and_gather(batch_size, local, out);
+      rng = local;
     } else {
-      draw_distinct(batch_size, rng, out);
+      draw_and_gather(batch_size, rng, out);
     }
-    gather(out);
   }
 
   /// Fills `out` with the transitions stored in the given physical slots (in that order).
@@ -206,30 +207,48 @@ class ReplayMemory {
     }
   }
 
-  // Distinct uniform slots in uniformly random order. Rejection against a bitset while the
-  // batch is small next to the memory (expected draws ~ k + k^2 / 2n); otherwise Floyd's
-  // algorithm (exactly k draws) followed by a Fisher-Yates shuffle of the k picks.
+  // Copies slot s into row i of the minibatch.
+  void gather_row(std::size_t s, Eigen::Index i, minibatch_type& out) const noexcept {
+    out.slots[i] = static_cast<Index>(s);
+    out.states[i] = states_[s];
+    out.actions[i] = static_cast<Index>(actions_[s]);
+    out.rewards[i] = rewards_[s];
+    out.next_states[i] = next_states_[s];
+    out.terminated[i] = terminated_[s];
+  }
+
+  // Draws the slots and gathers each row as soon as its slot is known, so the column loads
+  // overlap the generator's dependency chain. Without replacement the rows are distinct slots
+  // in uniformly random order: rejection against a bitset while the batch is small next to
+  // the memory (expected draws ~ k + k^2 / 2n), else Floyd's algorithm (exactly k draws)
+  // followed by a Fisher-Yates shuffle of the k picks.
   template <class G>
-  void draw_distinct(std::size_t k, G& rng, minibatch_type& out) const {
+  void draw_and_gather(std::size_t k, G& rng, minibatch_type& out) const {
+    if (sampling_ == Sampling::with_replacement) {
+      for (std::size_t i = 0; i < k; ++i) {
+        gather_row(uniform_index(rng, size_), static_cast<Eigen::Index>(i), out);
+      }
+      return;
+    }
     const std::size_t words = (capacity_ + 63) / 64;
     if (out.seen.size() < words) out.seen.assign(words, 0);
-    auto* seen = out.seen.data();
+    std::uint64_t* seen = out.seen.data();
     auto test_and_set = [seen](std::size_t s) {
       const std::uint64_t bit = std::uint64_t{1} << (s & 63U);
       const bool was = (seen[s >> 6U] & bit) != 0;
       seen[s >> 6U] |= bit;
       return was;
     };
-    auto* slots = out.slots.data();
     if (4 * k <= size_) {
       for (std::size_t i = 0; i < k; ++i) {
         std::size_t s = 0;
         do {
           s = uniform_index(rng, size_);
         } while (test_and_set(s));
-        slots[i] = static_cast<Index>(s);
+        gather_row(s, static_cast<Eigen::Index>(i), out);
       }
     } else {
+      auto* slots = out.slots.data();
       std::size_t i = 0;
       for (std::size_t j = size_ - k; j < size_; ++j) {
         const std::size_t t = uniform_index(rng, j + 1);
@@ -241,23 +260,17 @@ class ReplayMemory {
         const std::size_t r = uniform_index(rng, m + 1);
         std::swap(slots[m], slots[r]);
       }
+      gather(out);
     }
     for (std::size_t i = 0; i < k; ++i) {
-      const auto s = static_cast<std::size_t>(slots[i]);
-      seen[s >> 6U] &= ~(std::uint64_t{1} << (s & 63U));
+      const auto s = static_cast<std::size_t>(out.slots[static_cast<Eigen::Index>(i)]);
+      seen[s >> 6U] = 0;  // clears the whole word: every bit set in it belongs to this batch
     }
   }
 
   void gather(minibatch_type& out) const {
     const Eigen::Index n = out.size();
-    for (Eigen::Index i = 0; i < n; ++i) {
-      const auto s = static_cast<std::size_t>(out.slots[i]);
-      out.states[i] = states_[s];
-      out.actions[i] = static_cast<Index>(actions_[s]);
-      out.rewards[i] = rewards_[s];
-      out.next_states[i] = next_states_[s];
-      out.terminated[i] = terminated_[s];
-    }
+    for (Eigen::Index i = 0; i < n; ++i) gather_row(static_cast<std::size_t>(out.slots[i]), i, out);
   }
 
   std::size_t capacity_;
