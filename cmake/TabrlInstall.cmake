@@ -1,0 +1,39 @@
+# Install rules: headers, CMake package (tabrl::tabrl, optional tabrl::viz) and pkg-config.
+include(GNUInstallDirs)
+include(CMakePackageConfigHelpers)
+
+set(TABRL_INSTALL_CMAKEDIR "${CMAKE_INSTALL_DATADIR}/cmake/tabrl" CACHE STRING
+    "Where tabrlConfig.cmake is installed (header-only: architecture independent)")
+
+install(TARGETS tabrl EXPORT tabrlTargets FILE_SET HEADERS DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}")
+install(EXPORT tabrlTargets NAMESPACE tabrl:: DESTINATION "${TABRL_INSTALL_CMAKEDIR}")
+
+# The viz component has its own export set, so that a consumer of the core alone never
+# needs fmt, giflib or libpng.
+set(TABRL_VIZ_WITH_GIF OFF)
+set(TABRL_VIZ_WITH_PNG OFF)
+if(TARGET tabrl_viz)
+  set_target_properties(tabrl_viz PROPERTIES EXPORT_NAME viz)
+  install(TARGETS tabrl_viz EXPORT tabrlVizTargets FILE_SET HEADERS
+          DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}")
+  install(EXPORT tabrlVizTargets NAMESPACE tabrl:: DESTINATION "${TABRL_INSTALL_CMAKEDIR}")
+  if(TARGET GIF::GIF)
+    set(TABRL_VIZ_WITH_GIF ON)
+  endif()
+  if(TARGET PNG::PNG)
+    set(TABRL_VIZ_WITH_PNG ON)
+  endif()
+endif()
+
+configure_package_config_file(
+  "${CMAKE_CURRENT_LIST_DIR}/tabrlConfig.cmake.in" "${PROJECT_BINARY_DIR}/tabrlConfig.cmake"
+  INSTALL_DESTINATION "${TABRL_INSTALL_CMAKEDIR}")
+# 0.x: only the same minor version is compatible.
+write_basic_package_version_file("${PROJECT_BINARY_DIR}/tabrlConfigVersion.cmake"
+  COMPATIBILITY SameMinorVersion ARCH_INDEPENDENT)
+install(FILES "${PROJECT_BINARY_DIR}/tabrlConfig.cmake" "${PROJECT_BINARY_DIR}/tabrlConfigVersion.cmake"
+        DESTINATION "${TABRL_INSTALL_CMAKEDIR}")
+
+configure_file("${CMAKE_CURRENT_LIST_DIR}/tabrl.pc.in" "${PROJECT_BINARY_DIR}/tabrl.pc" @ONLY)
+install(FILES "${PROJECT_BINARY_DIR}/tabrl.pc" DESTINATION "${CMAKE_INSTALL_DATADIR}/pkgconfig")
+install(FILES "${PROJECT_SOURCE_DIR}/LICENSE" DESTINATION "${CMAKE_INSTALL_DATADIR}/doc/tabrl")
