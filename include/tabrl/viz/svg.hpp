@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <fstream>
 #include <span>
 #include <string>
@@ -241,7 +242,8 @@ struct LearningCurveOptions {
   if (series.empty()) tabrl::detail::throw_invalid("viz::svg_learning_curve", "series must not be empty", 0);
   std::vector<CurveStats> stats;
   std::size_t episodes = 0;
-  double lo = INFINITY, hi = -INFINITY;
+  double lo = std::numeric_limits<double>::infinity();
+  double hi = -std::numeric_limits<double>::infinity();
   for (const auto& s : series) {
     stats.push_back(curve_stats(s, options.window));
     const CurveStats& st = stats.back();
@@ -291,7 +293,7 @@ struct LearningCurveOptions {
 
   auto points = [&](const std::vector<double>& v) {
     std::string p;
-    for (std::size_t e = 0; e < v.size(); ++e) p += fmt::format("{}{:.2f},{:.2f}", e ? " " : "", px(static_cast<double>(e + 1)), py(v[e]));
+    for (std::size_t e = 0; e < v.size(); ++e) p += fmt::format("{}{:.2f},{:.2f}", e != 0 ? " " : "", px(static_cast<double>(e + 1)), py(v[e]));
     return p;
   };
   svg += "<g clip-path=\"url(#plot)\">\n";
@@ -373,7 +375,8 @@ struct SvgPolicyOptions {
   if (!options.title.empty()) svg += detail::svg_text(x0, 28, options.title, 16, "start", "class=\"title\"");
   for (std::size_t s = 0; s < n; ++s) {
     const double x = x0 + static_cast<double>(static_cast<int>(s) % cols) * k;
-    const double y = y0 + static_cast<double>(static_cast<int>(s) / cols) * k;
+    const int row = static_cast<int>(s) / cols;  // integer division on purpose: the row index
+    const double y = y0 + static_cast<double>(row) * k;
     const Rgb fill = options.fills.empty() ? Rgb{0xf4, 0xf1, 0xea} : options.fills[s];
     svg += fmt::format("<rect class=\"cell\" data-state=\"{}\" x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{:.1f}\" fill=\"{}\" stroke=\"#9a948a\"/>\n",
                        s, x, y, k, k, to_hex(fill));

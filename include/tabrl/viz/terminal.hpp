@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <cstdio>
 #include <cstdlib>
 #include <span>
@@ -80,7 +81,8 @@ inline void append_colored(std::string& out, std::string_view text, Rgb bg) {
 }
 
 [[nodiscard]] inline std::pair<double, double> finite_range(std::span<const double> v) {
-  double lo = INFINITY, hi = -INFINITY;
+  double lo = std::numeric_limits<double>::infinity();
+  double hi = -std::numeric_limits<double>::infinity();
   for (double x : v) {
     if (std::isfinite(x)) {
       lo = std::min(lo, x);
