@@ -37,6 +37,9 @@ struct Config {
   bool quiet = false;
   std::string out;        ///< directory for pictures and CSVs (empty: none)
   bool no_color = false;  ///< plain text even on a terminal
+  std::string save;           ///< checkpoint file written at the end (and every N episodes)
+  std::string resume;         ///< checkpoint file to continue from
+  int checkpoint_every = 0;   ///< episodes between checkpoints (0: only at the end)
 };
 
 void add_flags(CLI::App& app, Config& c) {
@@ -49,6 +52,13 @@ void add_flags(CLI::App& app, Config& c) {
   app.add_option("--alpha", c.alpha, "learning rate in (0, 1]");
   app.add_option("--epsilon", c.epsilon, "exploration rate in [0, 1]");
   app.add_option("--seed", c.seed, "seed of the whole run");
+  app.add_option("--save", c.save, "write a checkpoint of the whole run to this file at the end");
+  app.add_option("--resume", c.resume,
+                 "continue the run saved in this checkpoint (its hyperparameters and seed win; "
+                 "--episodes sets the new total)");
+  app.add_option("--checkpoint-every", c.checkpoint_every,
+                 "also write the --save checkpoint every N episodes")
+      ->check(CLI::PositiveNumber);
   app.add_option("--sampling", c.sampling, "replay sampling: without (replacement) or with")
       ->transform(CLI::CheckedTransformer(
           std::map<std::string, tabrl::Sampling>{
@@ -161,20 +171,35 @@ int run(const Config& c) {
                                  .epsilon = c.epsilon,
                                  .duplicates = c.duplicates});
   tabrl::ReplayMemory<> memory(c.memory, c.sampling);
-  const tabrl::TrainOptions options{.episodes = c.episodes,
-                                    .batch_size = c.batch,
-                                    .updates_per_step = c.updates_per_step,
-                                    .seed = c.seed};
-  tabrl::TrainingLog log;
-  if (c.json || c.quiet) {
-    log = tabrl::train(agent, env, memory, options);
-  } else {
-    auto bar = tabrl::viz::ProgressBar::for_stdout(c.json);  // silent unless stdout is a terminal
-    log = tabrl::train(agent, env, memory, options, bar);
+  tabrl::TrainOptions options{.episodes = c.episodes,
+                              .batch_size = c.batch,
+                              .updates_per_step = c.updates_per_step,
+                              .seed = c.seed};
+  tabrl::TrainingState state(options.seed, env.num_states());
+  if (!c.resume.empty()) {
+    tabrl::TrainOptions saved;
+    tabrl::load_checkpoint(c.resume, agent, memory, state, saved);
+    saved.episodes = c.episodes;  // the command line sets how far to go
+    options = saved;
   }
+  // Train in chunks when checkpointing periodically; a chunked run is bit-identical to an
+  // unchunked one (run_training continues `state`).
+  const int chunk = c.checkpoint_every > 0 ? c.checkpoint_every : options.episodes;
+  auto bar = tabrl::viz::ProgressBar::for_stdout(c.json || c.quiet);  // silent off a terminal
+  do {
+    auto step = options;
+    step.episodes = std::min(options.episodes, state.episode + std::max(chunk, 1));
+    if (c.json || c.quiet) {
+      tabrl::run_training(agent, env, memory, step, state);
+    } else {
+      tabrl::run_training(agent, env, memory, step, state, bar);
+    }
+    if (!c.save.empty()) tabrl::save_checkpoint(c.save, agent, memory, state, options);
+  } while (state.episode < options.episodes);
+  const tabrl::TrainingLog& log = state.log;
 
   // The greedy rollout breaks ties with its own generator so it never shifts training draws.
-  tabrl::Rng eval_rng(tabrl::derive_seed(c.seed, 0xE7A1));
+  tabrl::Rng eval_rng(tabrl::derive_seed(options.seed, 0xE7A1));
   const tabrl::Rollout rollout = tabrl::greedy_rollout(agent, env, eval_rng, 100);
 
   if (c.json) {
@@ -184,7 +209,7 @@ int run(const Config& c) {
         "\"greedy_return\":{},\"greedy_length\":{},\"greedy_terminated\":{},"
         "\"mean_return_last10\":{},\"seed\":{},\"visit_counts\":[{}]}}\n",
         c.episodes, log.env_steps, log.updates, log.seconds, rollout.total_return,
-        rollout.length(), rollout.terminated, log.mean_return_last(10), c.seed,
+        rollout.length(), rollout.terminated, log.mean_return_last(10), options.seed,
         fmt::join(log.visit_counts, ","));
     return 0;
   }
@@ -212,6 +237,9 @@ int main(int argc, char** argv) {
   add_flags(app, config);
   try {
     app.parse(argc, argv);
+    if (config.checkpoint_every > 0 && config.save.empty()) {
+      throw tabrl::InvalidArgument("--checkpoint-every needs --save PATH");
+    }
     if (config.batch > config.memory) {
       throw tabrl::InvalidArgument(fmt::format(
           "--batch ({}) must not exceed --memory ({})", config.batch, config.memory));

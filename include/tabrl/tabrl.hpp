@@ -15,4 +15,7 @@
 #include "envs/time_limit.hpp"
 #include "training/train.hpp"
 #include "training/evaluate.hpp"
+#include "io/binary.hpp"
+#include "io/q_table.hpp"
+#include "io/checkpoint.hpp"
 #include "training/train_online.hpp"
