@@ -2,6 +2,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <cmath>
+#include <limits>
 #include <sstream>
 
 #include <tabrl/agents/q_learning.hpp>
@@ -141,4 +143,38 @@ TEST_CASE("checkpoint: a failing save leaves the previous checkpoint intact", "[
   REQUIRE(tabrl::test::read_bytes(dir / "run.ckpt") == before);
   REQUIRE_THROWS_AS(tabrl::save_checkpoint(dir / "nope" / "run.ckpt", agent, memory, state, options),
                     tabrl::IoError);
+}
+
+TEST_CASE("checkpoint: inconsistent counters are rejected (found by the fuzzer)", "[io][checkpoint]") {
+  // A visit count near INT64_MAX used to load and then overflow on the next step.
+  tabrl::QLearningAgent<> agent(48, 4, notebook);
+  tabrl::ReplayMemory<> memory(64);
+  tabrl::TrainingState state(1, 48);
+  tabrl::CliffWalking env;
+  auto first = options;
+  first.episodes = 2;
+  tabrl::run_training(agent, env, memory, first, state);
+  auto load = [&](const tabrl::TrainingState& s) {
+    std::ostringstream out;
+    tabrl::write_checkpoint(out, agent, memory, s, options);
+    const std::string str = out.str();
+    tabrl::QLearningAgent<> a(48, 4);
+    tabrl::ReplayMemory<> m(64);
+    tabrl::TrainingState t(0, 48);
+    tabrl::TrainOptions o;
+    tabrl::parse_checkpoint(std::vector<unsigned char>(str.begin(), str.end()), "ckpt", a, m, t, o);
+  };
+  REQUIRE_NOTHROW(load(state));
+  auto bad = state;
+  bad.log.visit_counts[36] = std::numeric_limits<std::int64_t>::max() - 1;
+  REQUIRE_THROWS_WITH(load(bad), Catch::Contains("training log counters are inconsistent"));
+  bad = state;
+  bad.log.env_steps += 1;
+  REQUIRE_THROWS_AS(load(bad), tabrl::FormatError);
+  bad = state;
+  bad.log.lengths[0] = -bad.log.lengths[0];
+  REQUIRE_THROWS_AS(load(bad), tabrl::FormatError);
+  bad = state;
+  bad.log.returns[1] = std::nan("");
+  REQUIRE_THROWS_AS(load(bad), tabrl::FormatError);
 }

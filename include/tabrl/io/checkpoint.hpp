@@ -15,6 +15,7 @@
 ///   state:    4 x u64 generator state, i32 episode, i64 env_steps, i64 updates, f64 seconds,
 ///             u64 n + n f64 returns, u64 n + n i64 lengths, u64 n + n i64 visit counts
 
+#include <cmath>
 #include <cstdint>
 #include <filesystem>
 #include <ostream>
@@ -169,6 +170,20 @@ void parse_checkpoint(const std::vector<unsigned char>& bytes, const std::string
       log.returns.size() != static_cast<std::size_t>(episode) ||
       log.lengths.size() != log.returns.size()) {
     r.fail(FormatProblem::shape, "training log does not match the episode counter and table");
+  }
+  // The counters must add up (so continuing cannot overflow them): every length and count
+  // non-negative and below 2^53, the lengths summing to env_steps, the visits to
+  // env_steps + episodes.
+  constexpr std::int64_t limit = std::int64_t{1} << 53;
+  auto in_range = [](std::int64_t v) { return v >= 0 && v < limit; };
+  std::int64_t steps = 0, visits = 0;
+  bool ok = in_range(log.env_steps) && in_range(log.updates) && std::isfinite(log.seconds) &&
+            log.seconds >= 0;
+  for (auto l : log.lengths) ok = ok && in_range(l) && in_range(steps += l);
+  for (auto v : log.visit_counts) ok = ok && in_range(v) && in_range(visits += v);
+  for (double x : log.returns) ok = ok && std::isfinite(x);
+  if (!ok || steps != log.env_steps || visits != log.env_steps + episode) {
+    r.fail(FormatProblem::shape, "training log counters are inconsistent");
   }
   TDAgent<Scalar> staged(static_cast<int>(rows), static_cast<int>(cols), config, agent.name());
   ReplayMemory<R, I, A> staged_memory(memory.capacity(), static_cast<Sampling>(sampling));
