@@ -1,0 +1,110 @@
+#pragma once
+/// \file envs/detail/table_model.hpp
+/// A finite MDP stored as a table of equally likely outcomes per (state, action): the engine
+/// behind FrozenLake and Taxi (their rules fill the table once; stepping samples from it).
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "../../error.hpp"
+#include "../../random.hpp"
+#include "../../types.hpp"
+
+namespace tabrl::detail {
+
+class TableModel {
+ public:
+  TableModel() = default;
+  TableModel(int num_states, int num_actions, std::string name)
+      : num_states_(num_states), num_actions_(num_actions), name_(std::move(name)) {
+    offsets_.reserve(static_cast<std::size_t>(num_states) * static_cast<std::size_t>(num_actions) + 1);
+    offsets_.push_back(0);
+  }
+
+  /// Appends the outcomes of the next (state, action) pair, in row-major order. Every outcome
+  /// of one pair has the same probability (1 / count).
+  void add(const std::vector<Outcome>& outcomes) {
+    for (const auto& o : outcomes) outcomes_.push_back(o);
+    offsets_.push_back(static_cast<std::uint32_t>(outcomes_.size()));
+  }
+
+  [[nodiscard]] int num_states() const noexcept { return num_states_; }
+  [[nodiscard]] int num_actions() const noexcept { return num_actions_; }
+
+  [[nodiscard]] std::vector<Outcome> transitions(int state, int action) const {
+    check_state("transitions", state);
+    check_action("transitions", action);
+    const std::size_t k = index(state, action);
+    return {outcomes_.begin() + offsets_[k], outcomes_.begin() + offsets_[k + 1]};
+  }
+
+  /// Samples one outcome of (state, action); draws only when there is a choice.
+  template <class G>
+  [[nodiscard]] const Outcome& sample(int state, int action, G& rng) const {
+    const std::size_t k = index(state, action);
+    const std::uint32_t n = offsets_[k + 1] - offsets_[k];
+    const std::uint32_t pick = n == 1 ? 0 : static_cast<std::uint32_t>(uniform_index(rng, n));
+    return outcomes_[offsets_[k] + pick];
+  }
+
+  void check_state(const char* where, int state) const {
+    if (state < 0 || state >= num_states_) {
+      throw_invalid(name_ + "::" + where, concat("state must be in [0, ", num_states_, ")"), state);
+    }
+  }
+  void check_action(const char* where, int action) const {
+    if (action < 0 || action >= num_actions_) {
+      throw_invalid(name_ + "::" + where, concat("action must be in [0, ", num_actions_, ")"), action);
+    }
+  }
+  [[nodiscard]] const std::string& name() const noexcept { return name_; }
+
+ private:
+  [[nodiscard]] std::size_t index(int state, int action) const noexcept {
+    return static_cast<std::size_t>(state) * static_cast<std::size_t>(num_actions_) +
+           static_cast<std::size_t>(action);
+  }
+
+  int num_states_ = 0;
+  int num_actions_ = 0;
+  std::string name_;
+  std::vector<Outcome> outcomes_;
+  std::vector<std::uint32_t> offsets_;
+};
+
+/// The episode bookkeeping every table-driven environment shares: seeding, the current state,
+/// and the errors for stepping before reset or after termination.
+class EpisodeCursor {
+ public:
+  void reseed(std::optional<std::uint64_t> seed) {
+    if (seed) rng.reseed(*seed);
+  }
+  void start(int state) {
+    state_ = state;
+    done_ = false;
+    started_ = true;
+  }
+  void check_can_step(const std::string& name) const {
+    if (!started_) throw LogicError("tabrl::" + name + "::step: called before reset()");
+    if (done_) {
+      throw LogicError("tabrl::" + name + "::step: episode has terminated, call reset() before stepping");
+    }
+  }
+  StepResult advance(const Outcome& o) {
+    state_ = o.next_state;
+    done_ = o.terminated;
+    return {o.next_state, o.reward, o.terminated, false};
+  }
+  [[nodiscard]] int state() const noexcept { return state_; }
+
+  Rng rng{0};
+
+ private:
+  int state_ = 0;
+  bool done_ = false;
+  bool started_ = false;
+};
+
+}  // namespace tabrl::detail
