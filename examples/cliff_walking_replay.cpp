@@ -40,6 +40,8 @@ struct Config {
   std::string save;           ///< checkpoint file written at the end (and every N episodes)
   std::string resume;         ///< checkpoint file to continue from
   int checkpoint_every = 0;   ///< episodes between checkpoints (0: only at the end)
+  std::string env = "cliff";  ///< cliff | frozen-lake | frozen-lake-8x8 | taxi
+  int eval_episodes = 1000;   ///< greedy evaluation episodes for the other environments
 };
 
 void add_flags(CLI::App& app, Config& c) {
@@ -52,6 +54,13 @@ void add_flags(CLI::App& app, Config& c) {
   app.add_option("--alpha", c.alpha, "learning rate in (0, 1]");
   app.add_option("--epsilon", c.epsilon, "exploration rate in [0, 1]");
   app.add_option("--seed", c.seed, "seed of the whole run");
+  app.add_option("--env", c.env,
+                 "environment: cliff (the notebook's), frozen-lake, frozen-lake-8x8 or taxi, "
+                 "with Gymnasium's time limits")
+      ->check(CLI::IsMember({"cliff", "frozen-lake", "frozen-lake-8x8", "taxi"}));
+  app.add_option("--eval-episodes", c.eval_episodes,
+                 "greedy evaluation episodes (environments other than cliff)")
+      ->check(CLI::PositiveNumber);
   app.add_option("--save", c.save, "write a checkpoint of the whole run to this file at the end");
   app.add_option("--resume", c.resume,
                  "continue the run saved in this checkpoint (its hyperparameters and seed win; "
@@ -163,6 +172,73 @@ void print_path(const tabrl::Rollout& rollout) {
   }
 }
 
+/// Trains (or resumes, with --resume) to options.episodes, writing the --save checkpoint
+/// every --checkpoint-every episodes and at the end. A chunked run is bit-identical to an
+/// unchunked one (run_training continues `state`). `options` is updated from a checkpoint.
+template <class Env, class Agent, class Memory>
+void train_with_checkpoints(const Config& c, Agent& agent, Env& env, Memory& memory,
+                            tabrl::TrainOptions& options, tabrl::TrainingState& state) {
+  if (!c.resume.empty()) {
+    tabrl::TrainOptions saved;
+    tabrl::load_checkpoint(c.resume, agent, memory, state, saved);
+    saved.episodes = c.episodes;  // the command line sets how far to go
+    options = saved;
+  }
+  const int chunk = c.checkpoint_every > 0 ? c.checkpoint_every : options.episodes;
+  auto bar = tabrl::viz::ProgressBar::for_stdout(c.json || c.quiet);  // silent off a terminal
+  do {
+    auto step = options;
+    step.episodes = std::min(options.episodes, state.episode + std::max(chunk, 1));
+    if (c.json || c.quiet) {
+      tabrl::run_training(agent, env, memory, step, state);
+    } else {
+      tabrl::run_training(agent, env, memory, step, state, bar);
+    }
+    if (!c.save.empty()) tabrl::save_checkpoint(c.save, agent, memory, state, options);
+  } while (state.episode < options.episodes);
+}
+
+/// The other environments: train the same way, then evaluate the greedy policy over many
+/// episodes (under the environment's time limit) next to the best possible result.
+template <class Env, class Success>
+int run_other(const Config& c, Env env, Success success, double optimal, const char* optimal_what) {
+  tabrl::QLearningAgent<> agent(env.num_states(), env.num_actions(),
+                                {.gamma = c.gamma, .alpha = c.alpha, .epsilon = c.epsilon,
+                                 .duplicates = c.duplicates});
+  tabrl::ReplayMemory<> memory(c.memory, c.sampling);
+  tabrl::TrainOptions options{.episodes = c.episodes, .batch_size = c.batch,
+                              .updates_per_step = c.updates_per_step, .seed = c.seed};
+  tabrl::TrainingState state(options.seed, env.num_states());
+  train_with_checkpoints(c, agent, env, memory, options, state);
+  const tabrl::TrainingLog& log = state.log;
+  tabrl::Rng eval_rng(tabrl::derive_seed(options.seed, 0xE7A1));
+  int successes = 0;
+  double total = 0.0;
+  for (int i = 0; i < c.eval_episodes; ++i) {
+    const auto r = tabrl::greedy_rollout(agent, env, eval_rng, 1'000'000,
+                                         tabrl::derive_seed(options.seed, 1'000'000 + static_cast<std::uint64_t>(i)));
+    successes += success(r) ? 1 : 0;
+    total += r.total_return;
+  }
+  const double rate = static_cast<double>(successes) / c.eval_episodes;
+  const double mean = total / c.eval_episodes;
+  if (c.json) {
+    fmt::print("{{\"env\":\"{}\",\"episodes\":{},\"env_steps\":{},\"updates\":{},\"seconds\":{:.9f},"
+               "\"mean_return_last100\":{},\"eval_episodes\":{},\"greedy_success_rate\":{},"
+               "\"greedy_mean_return\":{},\"optimal\":{},\"seed\":{}}}\n",
+               c.env, options.episodes, log.env_steps, log.updates, log.seconds,
+               log.mean_return_last(100), c.eval_episodes, rate, mean, optimal, options.seed);
+    return 0;
+  }
+  fmt::print("\n{}: trained {} episodes, {} env steps, {} minibatch updates in {:.2f} ms\n", c.env,
+             options.episodes, log.env_steps, log.updates, log.seconds * 1e3);
+  fmt::print("mean return of the last 100 training episodes: {:.3f}\n", log.mean_return_last(100));
+  fmt::print("greedy policy over {} evaluation episodes: success rate {:.3f}, mean return {:.3f}\n",
+             c.eval_episodes, rate, mean);
+  fmt::print("{}: {:.3f}\n", optimal_what, optimal);
+  return 0;
+}
+
 int run(const Config& c) {
   tabrl::CliffWalking env;
   tabrl::QLearningAgent<> agent(env.num_states(), env.num_actions(),
@@ -176,26 +252,7 @@ int run(const Config& c) {
                               .updates_per_step = c.updates_per_step,
                               .seed = c.seed};
   tabrl::TrainingState state(options.seed, env.num_states());
-  if (!c.resume.empty()) {
-    tabrl::TrainOptions saved;
-    tabrl::load_checkpoint(c.resume, agent, memory, state, saved);
-    saved.episodes = c.episodes;  // the command line sets how far to go
-    options = saved;
-  }
-  // Train in chunks when checkpointing periodically; a chunked run is bit-identical to an
-  // unchunked one (run_training continues `state`).
-  const int chunk = c.checkpoint_every > 0 ? c.checkpoint_every : options.episodes;
-  auto bar = tabrl::viz::ProgressBar::for_stdout(c.json || c.quiet);  // silent off a terminal
-  do {
-    auto step = options;
-    step.episodes = std::min(options.episodes, state.episode + std::max(chunk, 1));
-    if (c.json || c.quiet) {
-      tabrl::run_training(agent, env, memory, step, state);
-    } else {
-      tabrl::run_training(agent, env, memory, step, state, bar);
-    }
-    if (!c.save.empty()) tabrl::save_checkpoint(c.save, agent, memory, state, options);
-  } while (state.episode < options.episodes);
+  train_with_checkpoints(c, agent, env, memory, options, state);
   const tabrl::TrainingLog& log = state.log;
 
   // The greedy rollout breaks ties with its own generator so it never shifts training draws.
@@ -243,6 +300,30 @@ int main(int argc, char** argv) {
     if (config.batch > config.memory) {
       throw tabrl::InvalidArgument(fmt::format(
           "--batch ({}) must not exceed --memory ({})", config.batch, config.memory));
+    }
+    if (config.env == "frozen-lake" || config.env == "frozen-lake-8x8") {
+      const bool big = config.env == "frozen-lake-8x8";
+      auto env = big ? tabrl::make_frozen_lake_8x8() : tabrl::make_frozen_lake();
+      // Best possible success rate within the time limit, from the model.
+      const double optimal = tabrl::finite_horizon_values(
+          env.unwrapped(), static_cast<int>(env.max_episode_steps()))[env.unwrapped().start_state()];
+      return run_other(config, env, [](const tabrl::Rollout& r) { return r.total_return > 0.5; },
+                       optimal, "optimal success rate within the time limit");
+    }
+    if (config.env == "taxi") {
+      const tabrl::Taxi taxi;
+      const auto values = tabrl::finite_horizon_values(taxi, 200);
+      double optimal = 0;  // mean over the 300 equally likely starts
+      int starts = 0;
+      for (int s = 0; s < tabrl::Taxi::num_states(); ++s) {
+        const auto d = tabrl::Taxi::decode(s);
+        if (d.passenger < 4 && d.passenger != d.destination) {
+          optimal += values[s];
+          ++starts;
+        }
+      }
+      return run_other(config, tabrl::make_taxi(), [](const tabrl::Rollout& r) { return r.terminated; },
+                       optimal / starts, "optimal mean return");
     }
     return run(config);
   } catch (const CLI::CallForHelp& e) {
