@@ -1,0 +1,164 @@
+#pragma once
+/// \file agents/minibatch_rules.hpp
+/// The minibatch TD update every tabular agent shares: a validating gather, one vectorized
+/// Eigen expression for the TD errors, and a scatter that follows the DuplicateRule. Agents
+/// differ only in how they value the next state (max, expectation, the other table...).
+
+#include <algorithm>
+#include <cstdint>
+#include <numeric>
+#include <string>
+#include <vector>
+
+#include "../error.hpp"
+#include "../types.hpp"
+
+namespace tabrl::detail {
+
+template <class Scalar>
+class MinibatchEngine {
+ public:
+  using Column = Eigen::Matrix<Scalar, Eigen::Dynamic, 1>;
+
+  /// One minibatch update of `table`.
+  ///  - next_value: a generic callable `[&]<int N>(std::uint64_t next_state) -> Scalar`, the
+  ///    bootstrap value of s' read from the pre-update tables (N is the compile-time action
+  ///    count when it is 4, else Eigen::Dynamic); never called for terminated rows' use.
+  ///  - apply_one(s, a, r, next, terminated) -> TD error: the online rule, for
+  ///    DuplicateRule::sequential.
+  /// Rows with an out-of-range index throw InvalidArgument naming `who` before any write.
+  template <class R, class I, class NextValue, class ApplyOne>
+  void run(const char* who, QTable<Scalar>& table, const BasicMinibatch<R, I>& batch, DuplicateRule rule,
+           double gamma, double alpha, NextValue&& next_value, ApplyOne&& apply_one) {
+    const Eigen::Index n = batch.size();
+    flat_index_.resize(n);
+    current_.resize(n);
+    next_value_.resize(n);
+    td_errors_.resize(n);
+    if (rule == DuplicateRule::sequential) {
+      validate(who, table, batch);
+      for (Eigen::Index i = 0; i < n; ++i) {
+        td_errors_[i] = apply_one(batch.states[i], batch.actions[i], static_cast<Scalar>(batch.rewards[i]),
+                                  batch.next_states[i], batch.terminated[i] != 0);
+      }
+      return;
+    }
+    // 1. Gather from the pre-update table (as numpy's fancy-indexed update reads it): Q(s, a)
+    //    and the value of s'. Gathers do not vectorize, so this is one fused pass; the common
+    //    4-action case gets fixed-size rows so reductions over a row unroll.
+    if (table.cols() == 4) {
+      gather<4>(who, table, batch, next_value);
+    } else {
+      gather<Eigen::Dynamic>(who, table, batch, next_value);
+    }
+    // 2. TD errors as one vectorized Eigen expression over the batch columns (terminated rows
+    //    carry a zero next-state value, so gamma * 0 adds exactly nothing).
+    td_errors_.noalias() =
+        batch.rewards.template cast<Scalar>() + static_cast<Scalar>(gamma) * next_value_ - current_;
+    // 3. Scatter in row order: with DuplicateRule::last the last duplicate's write survives.
+    const auto a = static_cast<Scalar>(alpha);
+    if (rule == DuplicateRule::mean) {
+      mean_errors_ = td_errors_;
+      average_duplicates(mean_errors_);
+      scatter(table, mean_errors_, a);
+    } else {
+      scatter(table, td_errors_, a);
+    }
+  }
+
+  /// Each row's TD error against the table before the update.
+  [[nodiscard]] const Column& td_errors() const noexcept { return td_errors_; }
+
+  /// Throws InvalidArgument for the first out-of-range index of the batch.
+  template <class R, class I>
+  static void validate(const char* who, const QTable<Scalar>& table, const BasicMinibatch<R, I>& batch) {
+    for (Eigen::Index i = 0; i < batch.size(); ++i) {
+      check_row(who, table, static_cast<std::int64_t>(batch.states[i]),
+                static_cast<std::int64_t>(batch.actions[i]), static_cast<std::int64_t>(batch.next_states[i]));
+    }
+  }
+
+ private:
+  static void check_row(const char* who, const QTable<Scalar>& table, std::int64_t s, std::int64_t a,
+                        std::int64_t next) {
+    const auto ns = static_cast<std::uint64_t>(table.rows());
+    const auto na = static_cast<std::uint64_t>(table.cols());
+    if (static_cast<std::uint64_t>(s) < ns && static_cast<std::uint64_t>(a) < na &&
+        static_cast<std::uint64_t>(next) < ns) [[likely]] {
+      return;
+    }
+    const std::string where = std::string(who) + "::update";
+    if (static_cast<std::uint64_t>(s) >= ns) throw_invalid(where, concat("state must be in [0, ", ns, ")"), s);
+    if (static_cast<std::uint64_t>(a) >= na) throw_invalid(where, concat("action must be in [0, ", na, ")"), a);
+    throw_invalid(where, concat("state must be in [0, ", ns, ")"), next);
+  }
+
+  template <int Actions, class R, class I, class NextValue>
+  void gather(const char* who, const QTable<Scalar>& table, const BasicMinibatch<R, I>& batch,
+              NextValue& next_value) {
+    const auto ns = static_cast<std::uint64_t>(table.rows());
+    const auto na = static_cast<std::uint64_t>(table.cols());
+    const Eigen::Index n = batch.size();
+    // Raw pointers read once: stores into the Eigen::Index column could otherwise alias the
+    // vectors' own size fields and force reloads on every row.
+    const Scalar* q = table.data();
+    const I* states = batch.states.data();
+    const I* actions = batch.actions.data();
+    const I* next_states = batch.next_states.data();
+    const std::uint8_t* terminated = batch.terminated.data();
+    Eigen::Index* flat = flat_index_.data();
+    Scalar* current = current_.data();
+    Scalar* next_values = next_value_.data();
+    for (Eigen::Index i = 0; i < n; ++i) {
+      const auto s = static_cast<std::uint64_t>(static_cast<std::int64_t>(states[i]));
+      const auto a = static_cast<std::uint64_t>(static_cast<std::int64_t>(actions[i]));
+      const auto next = static_cast<std::uint64_t>(static_cast<std::int64_t>(next_states[i]));
+      if (s >= ns || a >= na || next >= ns) [[unlikely]] {
+        check_row(who, table, static_cast<std::int64_t>(states[i]), static_cast<std::int64_t>(actions[i]),
+                  static_cast<std::int64_t>(next_states[i]));
+      }
+      const auto lin = static_cast<Eigen::Index>(s * na + a);
+      flat[i] = lin;
+      current[i] = q[lin];
+      const Scalar v = next_value.template operator()<Actions>(next);
+      next_values[i] = terminated[i] != 0 ? Scalar(0) : v;
+    }
+  }
+
+  // Q(s_i, a_i) = current_i + alpha * step_i, in row order. A plain loop: Eigen's assignment to
+  // an IndexedView went through a heap temporary, which cost more than the update itself.
+  void scatter(QTable<Scalar>& table, const Column& step, Scalar alpha) noexcept {
+    Scalar* q = table.data();
+    for (Eigen::Index i = 0; i < flat_index_.size(); ++i) q[flat_index_[i]] = current_[i] + alpha * step[i];
+  }
+
+  // Replaces each row's TD error by the mean TD error of all rows with the same (s, a).
+  void average_duplicates(Column& errors) {
+    const Eigen::Index n = flat_index_.size();
+    order_.resize(static_cast<std::size_t>(n));
+    std::iota(order_.begin(), order_.end(), Eigen::Index{0});
+    std::sort(order_.begin(), order_.end(), [this](Eigen::Index x, Eigen::Index y) {
+      return flat_index_[x] < flat_index_[y] || (flat_index_[x] == flat_index_[y] && x < y);
+    });
+    for (std::size_t begin = 0; begin < order_.size();) {
+      std::size_t end = begin + 1;
+      Scalar sum = errors[order_[begin]];
+      while (end < order_.size() && flat_index_[order_[end]] == flat_index_[order_[begin]]) {
+        sum += errors[order_[end]];
+        ++end;
+      }
+      const Scalar mean = sum / static_cast<Scalar>(end - begin);
+      for (std::size_t k = begin; k < end; ++k) errors[order_[k]] = mean;
+      begin = end;
+    }
+  }
+
+  Eigen::Matrix<Eigen::Index, Eigen::Dynamic, 1> flat_index_;
+  Column current_;
+  Column next_value_;
+  Column td_errors_;
+  Column mean_errors_;
+  std::vector<Eigen::Index> order_;
+};
+
+}  // namespace tabrl::detail
