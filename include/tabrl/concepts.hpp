@@ -23,14 +23,19 @@ concept DiscreteEnvironment = requires(E& env, const E& cenv, std::uint64_t seed
 };
 
 /// An agent the training loop can drive: table sizes, a behaviour policy `act(state, rng)`
-/// and an online `update(transition)`.
+/// and an online update: `update(transition)`, or for on-policy agents such as SARSA,
+/// `update(transition, next_action)`.
 template <class A>
 concept Agent = requires(A& agent, const A& cagent, int state, Rng& rng, const Transition& t) {
   { cagent.num_states() } -> std::convertible_to<int>;
   { cagent.num_actions() } -> std::convertible_to<int>;
   { cagent.act(state, rng) } -> std::convertible_to<int>;
-  agent.update(t);
-};
+} && (requires(A& agent, const Transition& t) { agent.update(t); } ||
+      requires(A& agent, const Transition& t, int next_action) { agent.update(t, next_action); });
+
+/// An agent that must know the next action before it learns (SARSA).
+template <class A>
+concept OnPolicyAgent = Agent<A> && requires { requires A::on_policy; };
 
 /// A replay memory: push transitions, sample minibatches of `minibatch_type`.
 template <class M>

@@ -48,20 +48,30 @@ void run_online_training(AgentT& agent, Env& env, const TrainOptions& options,
     ++log.visit_counts[static_cast<std::size_t>(s)];
     double episode_return = 0.0;
     std::int64_t length = 0;
+    int a = agent.act(s, state.rng);
     for (;;) {
-      const int a = agent.act(s, state.rng);
       const StepResult r = env.step(a);
       ++length;
       episode_return += r.reward;
       // As in train(): only `terminated` stops the bootstrap, a truncated step still uses s'.
-      agent.update(Transition{s, a, r.reward, r.next_state, r.terminated});
+      const Transition t{s, a, r.reward, r.next_state, r.terminated};
+      const int acted = a;
+      if constexpr (OnPolicyAgent<AgentT>) {
+        // SARSA: choose a' now, learn from it, and then really take it.
+        const int next_action = r.terminated ? 0 : agent.act(r.next_state, state.rng);
+        agent.update(t, next_action);
+        a = next_action;
+      } else {
+        agent.update(t);
+      }
       ++log.updates;
       if constexpr (requires { observer.on_step(std::declval<const StepEvent&>()); }) {
-        observer.on_step(StepEvent{state.episode, length, s, a, r});
+        observer.on_step(StepEvent{state.episode, length, s, acted, r});
       }
       s = r.next_state;
       ++log.visit_counts[static_cast<std::size_t>(s)];
       if (r.terminated || r.truncated) break;
+      if constexpr (!OnPolicyAgent<AgentT>) a = agent.act(s, state.rng);
     }
     log.env_steps += length;
     log.returns.push_back(episode_return);
