@@ -45,7 +45,7 @@ concept ExperienceMemory = requires(M& memory, const M& cmemory, const Transitio
   memory.push(t);
   { cmemory.size() } -> std::convertible_to<std::size_t>;
   { cmemory.capacity() } -> std::convertible_to<std::size_t>;
-  cmemory.sample(n, rng, batch);
+  memory.sample(n, rng, batch);
 };
 
 /// An agent that learns from minibatches of memory type M.

@@ -64,6 +64,11 @@ struct BasicMinibatch {
   IndexColumn next_states;
   FlagColumn terminated;  ///< 1 where the transition entered a terminal state
   IndexColumn slots;      ///< memory slot each row came from (for priority updates)
+  /// Optional per-row importance-sampling weights (prioritized replay). Empty: all 1. Agents
+  /// scale each row's TD step by its weight.
+  RewardColumn weights;
+  /// Optional per-row bootstrap discounts gamma^k (n-step returns). Empty: the agent's gamma.
+  RewardColumn discounts;
 
   /// Scratch for sampling without replacement (one bit per memory slot); kept here so the
   /// memory itself stays const while sampling and nothing is allocated per call.

@@ -52,7 +52,8 @@ class DoubleQLearningAgent : public TDAgent<Scalar> {
     Base::check_reward("DoubleQLearningAgent::update", static_cast<double>(t.reward));
     const bool update_a = coin_flip();
     return apply_one(update_a ? a_ : b_, update_a ? b_ : a_, t.state, t.action,
-                     static_cast<Scalar>(t.reward), t.next_state, t.terminated);
+                     static_cast<Scalar>(t.reward), t.next_state, t.terminated,
+                     static_cast<Scalar>(this->gamma_), Scalar(1));
   }
 
   /// Minibatch update: one coin picks the table for the whole batch.
@@ -72,9 +73,8 @@ class DoubleQLearningAgent : public TDAgent<Scalar> {
           Eigen::Map<const Eigen::Matrix<Scalar, 1, N>>(own_data + offset, na).maxCoeff(&best);
           return other_data[offset + static_cast<std::uint64_t>(best)];
         },
-        [&](Eigen::Index s, Eigen::Index a, Scalar r, Eigen::Index next, bool terminated) {
-          return apply_one(own, other, s, a, r, next, terminated);
-        });
+        [&](Eigen::Index s, Eigen::Index a, Scalar r, Eigen::Index next, bool terminated, Scalar gamma,
+            Scalar scale) { return apply_one(own, other, s, a, r, next, terminated, gamma, scale); });
     for (Eigen::Index i = 0; i < batch.size(); ++i) {  // keep the acting table A + B in step
       const auto s = static_cast<Eigen::Index>(batch.states[i]);
       const auto a = static_cast<Eigen::Index>(batch.actions[i]);
@@ -88,15 +88,15 @@ class DoubleQLearningAgent : public TDAgent<Scalar> {
   bool coin_flip() noexcept { return (coin_() >> 63U) != 0; }
 
   Scalar apply_one(QTable<Scalar>& own, const QTable<Scalar>& other, Eigen::Index s, Eigen::Index a, Scalar r,
-                   Eigen::Index next, bool terminated) {
+                   Eigen::Index next, bool terminated, Scalar gamma, Scalar scale) {
     Scalar target = r;
     if (!terminated) {
       Eigen::Index best = 0;
       own.row(next).maxCoeff(&best);
-      target += static_cast<Scalar>(this->gamma_) * other(next, best);
+      target += gamma * other(next, best);
     }
     const Scalar delta = target - own(s, a);
-    own(s, a) += static_cast<Scalar>(this->alpha_) * delta;
+    own(s, a) += static_cast<Scalar>(this->alpha_) * (scale * delta);
     this->q_(s, a) = a_(s, a) + b_(s, a);
     return delta;
   }

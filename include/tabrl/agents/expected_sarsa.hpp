@@ -36,7 +36,8 @@ class ExpectedSarsaAgent : public TDAgent<Scalar> {
     this->check_action("update", t.action);
     this->check_state("update", t.next_state);
     Base::check_reward("ExpectedSarsaAgent::update", static_cast<double>(t.reward));
-    return apply_one(t.state, t.action, static_cast<Scalar>(t.reward), t.next_state, t.terminated);
+    return apply_one(t.state, t.action, static_cast<Scalar>(t.reward), t.next_state, t.terminated,
+                     static_cast<Scalar>(this->gamma_), Scalar(1));
   }
 
   /// Minibatch update with the shared engine (duplicates() applies).
@@ -51,9 +52,8 @@ class ExpectedSarsaAgent : public TDAgent<Scalar> {
           const auto row = Eigen::Map<const Eigen::Matrix<Scalar, 1, N>>(q + next * static_cast<std::uint64_t>(na), na);
           return eps * row.mean() + (Scalar(1) - eps) * row.maxCoeff();
         },
-        [this](Eigen::Index s, Eigen::Index a, Scalar r, Eigen::Index next, bool terminated) {
-          return apply_one(s, a, r, next, terminated);
-        });
+        [this](Eigen::Index s, Eigen::Index a, Scalar r, Eigen::Index next, bool terminated, Scalar gamma,
+               Scalar scale) { return apply_one(s, a, r, next, terminated, gamma, scale); });
   }
 
   [[nodiscard]] const Column& last_td_errors() const noexcept { return engine_.td_errors(); }
@@ -64,13 +64,14 @@ class ExpectedSarsaAgent : public TDAgent<Scalar> {
     const auto eps = static_cast<Scalar>(this->epsilon_);
     return eps * r.mean() + (Scalar(1) - eps) * r.maxCoeff();
   }
-  Scalar apply_one(Eigen::Index s, Eigen::Index a, Scalar r, Eigen::Index next, bool terminated) {
+  Scalar apply_one(Eigen::Index s, Eigen::Index a, Scalar r, Eigen::Index next, bool terminated, Scalar gamma,
+                   Scalar scale) {
     Scalar target = r;
     if (!terminated) {
-      target += static_cast<Scalar>(this->gamma_) * value_of(this->q_.data() + next * this->q_.cols(), this->q_.cols());
+      target += gamma * value_of(this->q_.data() + next * this->q_.cols(), this->q_.cols());
     }
     const Scalar delta = target - this->q_(s, a);
-    this->q_(s, a) += static_cast<Scalar>(this->alpha_) * delta;
+    this->q_(s, a) += static_cast<Scalar>(this->alpha_) * (scale * delta);
     return delta;
   }
 

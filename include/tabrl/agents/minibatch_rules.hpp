@@ -24,8 +24,8 @@ class MinibatchEngine {
   ///  - next_value: a generic callable `[&]<int N>(std::uint64_t next_state) -> Scalar`, the
   ///    bootstrap value of s' read from the pre-update tables (N is the compile-time action
   ///    count when it is 4, else Eigen::Dynamic); never called for terminated rows' use.
-  ///  - apply_one(s, a, r, next, terminated) -> TD error: the online rule, for
-  ///    DuplicateRule::sequential.
+  ///  - apply_one(s, a, r, next, terminated, gamma, scale) -> TD error: the online rule with
+  ///    the row's discount and step scale (importance weight), for DuplicateRule::sequential.
   /// Rows with an out-of-range index throw InvalidArgument naming `who` before any write.
   template <class R, class I, class NextValue, class ApplyOne>
   void run(const char* who, QTable<Scalar>& table, const BasicMinibatch<R, I>& batch, DuplicateRule rule,
@@ -35,11 +35,19 @@ class MinibatchEngine {
     current_.resize(n);
     next_value_.resize(n);
     td_errors_.resize(n);
+    const bool weighted = batch.weights.size() != 0;
+    const bool discounted = batch.discounts.size() != 0;
+    if ((weighted && batch.weights.size() != n) || (discounted && batch.discounts.size() != n)) {
+      throw_invalid(std::string(who) + "::update", "weights and discounts must be empty or one per row",
+                    weighted ? batch.weights.size() : batch.discounts.size());
+    }
     if (rule == DuplicateRule::sequential) {
       validate(who, table, batch);
       for (Eigen::Index i = 0; i < n; ++i) {
         td_errors_[i] = apply_one(batch.states[i], batch.actions[i], static_cast<Scalar>(batch.rewards[i]),
-                                  batch.next_states[i], batch.terminated[i] != 0);
+                                  batch.next_states[i], batch.terminated[i] != 0,
+                                  discounted ? static_cast<Scalar>(batch.discounts[i]) : static_cast<Scalar>(gamma),
+                                  weighted ? static_cast<Scalar>(batch.weights[i]) : Scalar(1));
       }
       return;
     }
@@ -53,13 +61,22 @@ class MinibatchEngine {
     }
     // 2. TD errors as one vectorized Eigen expression over the batch columns (terminated rows
     //    carry a zero next-state value, so gamma * 0 adds exactly nothing).
-    td_errors_.noalias() =
-        batch.rewards.template cast<Scalar>() + static_cast<Scalar>(gamma) * next_value_ - current_;
+    if (discounted) {  // n-step rows: each bootstraps with its own gamma^k
+      td_errors_.noalias() = (batch.rewards.template cast<Scalar>().array() +
+                              batch.discounts.template cast<Scalar>().array() * next_value_.array() -
+                              current_.array())
+                                 .matrix();
+    } else {
+      td_errors_.noalias() =
+          batch.rewards.template cast<Scalar>() + static_cast<Scalar>(gamma) * next_value_ - current_;
+    }
     // 3. Scatter in row order: with DuplicateRule::last the last duplicate's write survives.
+    //    Importance weights (prioritized replay) scale each row's step.
     const auto a = static_cast<Scalar>(alpha);
-    if (rule == DuplicateRule::mean) {
+    if (rule == DuplicateRule::mean || weighted) {
       mean_errors_ = td_errors_;
-      average_duplicates(mean_errors_);
+      if (weighted) mean_errors_.array() *= batch.weights.template cast<Scalar>().array();
+      if (rule == DuplicateRule::mean) average_duplicates(mean_errors_);
       scatter(table, mean_errors_, a);
     } else {
       scatter(table, td_errors_, a);

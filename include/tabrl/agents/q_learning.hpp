@@ -29,7 +29,8 @@ class QLearningAgent : public TDAgent<Scalar> {
     this->check_action("update", t.action);
     this->check_state("update", t.next_state);
     Base::check_reward("QLearningAgent::update", static_cast<double>(t.reward));
-    return apply_one(t.state, t.action, static_cast<Scalar>(t.reward), t.next_state, t.terminated);
+    return apply_one(t.state, t.action, static_cast<Scalar>(t.reward), t.next_state, t.terminated,
+                     static_cast<Scalar>(this->gamma_), Scalar(1));
   }
 
   /// One update from a whole minibatch: targets r + gamma * max Q(s', .) (no bootstrap on
@@ -46,20 +47,20 @@ class QLearningAgent : public TDAgent<Scalar> {
           return Eigen::Map<const Eigen::Matrix<Scalar, 1, N>>(q + next * static_cast<std::uint64_t>(na), na)
               .maxCoeff();
         },
-        [this](Eigen::Index s, Eigen::Index a, Scalar r, Eigen::Index next, bool terminated) {
-          return apply_one(s, a, r, next, terminated);
-        });
+        [this](Eigen::Index s, Eigen::Index a, Scalar r, Eigen::Index next, bool terminated, Scalar gamma,
+               Scalar scale) { return apply_one(s, a, r, next, terminated, gamma, scale); });
   }
 
   /// TD errors of the rows of the last minibatch update, against the table before it.
   [[nodiscard]] const Column& last_td_errors() const noexcept { return engine_.td_errors(); }
 
  private:
-  Scalar apply_one(Eigen::Index s, Eigen::Index a, Scalar r, Eigen::Index next, bool terminated) {
+  Scalar apply_one(Eigen::Index s, Eigen::Index a, Scalar r, Eigen::Index next, bool terminated, Scalar gamma,
+                   Scalar scale) {
     Scalar target = r;
-    if (!terminated) target += static_cast<Scalar>(this->gamma_) * this->q_.row(next).maxCoeff();
+    if (!terminated) target += gamma * this->q_.row(next).maxCoeff();
     const Scalar delta = target - this->q_(s, a);
-    this->q_(s, a) += static_cast<Scalar>(this->alpha_) * delta;
+    this->q_(s, a) += static_cast<Scalar>(this->alpha_) * (scale * delta);
     return delta;
   }
 

@@ -145,6 +145,7 @@ void run_training(AgentT& agent, Env& env, Memory& replay, const TrainOptions& o
       ++log.visit_counts[static_cast<std::size_t>(s)];
       if (r.terminated || r.truncated) break;
     }
+    if constexpr (requires { replay.end_episode(); }) replay.end_episode();  // n-step flush
     log.env_steps += length;
     log.returns.push_back(episode_return);
     log.lengths.push_back(length);
