@@ -232,6 +232,7 @@ struct LearningCurveOptions {
   double y_max = NAN;  ///< chart says so), which keeps -5000 outliers from flattening the rest.
   int width = 760;
   int height = 420;
+  bool bands = true;  ///< draw mean +- std bands for series with several runs
 };
 
 /// A learning-curve chart of one or more series. Per series: a <polygon class="band"> (mean
@@ -300,7 +301,7 @@ struct LearningCurveOptions {
   for (std::size_t i = 0; i < series.size(); ++i) {
     const CurveStats& st = stats[i];
     const std::string color = to_hex(series[i].color);
-    if (series[i].runs.size() > 1) {
+    if (series[i].runs.size() > 1 && options.bands) {
       std::string p;
       for (std::size_t e = 0; e < st.mean.size(); ++e) p += fmt::format("{:.2f},{:.2f} ", px(static_cast<double>(e + 1)), py(st.mean[e] + st.std[e]));
       for (std::size_t e = st.mean.size(); e-- > 0;) p += fmt::format("{:.2f},{:.2f} ", px(static_cast<double>(e + 1)), py(st.mean[e] - st.std[e]));
@@ -323,7 +324,10 @@ struct LearningCurveOptions {
     const double y = ly0 + 16.0 * static_cast<double>(i + 1);
     svg += fmt::format("<line x1=\"{:.1f}\" y1=\"{:.1f}\" x2=\"{:.1f}\" y2=\"{:.1f}\" stroke=\"{}\" stroke-width=\"2.5\"/>\n", lx + 8,
                        y - 4, lx + 30, y - 4, to_hex(series[i].color));
-    const std::string runs = series[i].runs.size() > 1 ? fmt::format(" (mean \u00b1 std of {} runs)", series[i].runs.size()) : "";
+    const std::string runs =
+        series[i].runs.size() <= 1 ? ""
+        : options.bands            ? fmt::format(" (mean \u00b1 std of {} runs)", series[i].runs.size())
+                                   : fmt::format(" (mean of {} runs)", series[i].runs.size());
     svg += detail::svg_text(lx + 36, y, series[i].name + runs, 11, "start", "class=\"legend-entry\"");
   }
   std::string note = fmt::format("thin: per episode; thick: {}-episode moving average", options.window);
