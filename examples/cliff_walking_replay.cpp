@@ -41,6 +41,11 @@ struct Config {
   std::string resume;         ///< checkpoint file to continue from
   int checkpoint_every = 0;   ///< episodes between checkpoints (0: only at the end)
   std::string env = "cliff";  ///< cliff | frozen-lake | frozen-lake-8x8 | taxi
+  std::string agent = "q";    ///< q | sarsa | expected-sarsa | double-q
+  std::string replay = "uniform";  ///< uniform | prioritized
+  int n_step = 1;             ///< n-step returns (uniform replay)
+  double per_alpha = 0.6;     ///< prioritized replay: priority exponent
+  double per_beta = 0.4;      ///< prioritized replay: initial importance-sampling exponent
   int eval_episodes = 1000;   ///< greedy evaluation episodes for the other environments
 };
 
@@ -58,6 +63,15 @@ void add_flags(CLI::App& app, Config& c) {
                  "environment: cliff (the notebook's), frozen-lake, frozen-lake-8x8 or taxi, "
                  "with Gymnasium's time limits")
       ->check(CLI::IsMember({"cliff", "frozen-lake", "frozen-lake-8x8", "taxi"}));
+  app.add_option("--agent", c.agent,
+                 "q (Q-learning), sarsa (online only), expected-sarsa or double-q")
+      ->check(CLI::IsMember({"q", "sarsa", "expected-sarsa", "double-q"}));
+  app.add_option("--replay", c.replay, "uniform or prioritized (proportional, with a sum tree)")
+      ->check(CLI::IsMember({"uniform", "prioritized"}));
+  app.add_option("--n-step", c.n_step, "n-step returns with uniform replay")->check(CLI::PositiveNumber);
+  app.add_option("--per-alpha", c.per_alpha, "prioritized replay: priority exponent (>= 0)");
+  app.add_option("--per-beta", c.per_beta,
+                 "prioritized replay: importance-sampling exponent, annealed to 1 over the run");
   app.add_option("--eval-episodes", c.eval_episodes,
                  "greedy evaluation episodes (environments other than cliff)")
       ->check(CLI::PositiveNumber);
@@ -178,34 +192,93 @@ void print_path(const tabrl::Rollout& rollout) {
 template <class Env, class Agent, class Memory>
 void train_with_checkpoints(const Config& c, Agent& agent, Env& env, Memory& memory,
                             tabrl::TrainOptions& options, tabrl::TrainingState& state) {
-  if (!c.resume.empty()) {
-    tabrl::TrainOptions saved;
-    tabrl::load_checkpoint(c.resume, agent, memory, state, saved);
-    saved.episodes = c.episodes;  // the command line sets how far to go
-    options = saved;
+  // Checkpoints hold one Q table and a plain ring buffer.
+  constexpr bool checkpointable = std::is_same_v<Memory, tabrl::ReplayMemory<>> &&
+                                  !std::is_same_v<Agent, tabrl::DoubleQLearningAgent<>> &&
+                                  !tabrl::OnPolicyAgent<Agent>;
+  if constexpr (checkpointable) {
+    if (!c.resume.empty()) {
+      tabrl::TrainOptions saved;
+      tabrl::load_checkpoint(c.resume, agent, memory, state, saved);
+      saved.episodes = c.episodes;  // the command line sets how far to go
+      options = saved;
+    }
+  } else {
+    if (!c.save.empty() || !c.resume.empty()) {
+      throw tabrl::InvalidArgument(
+          "--save/--resume need --agent q or expected-sarsa with --replay uniform and --n-step 1");
+    }
   }
   const int chunk = c.checkpoint_every > 0 ? c.checkpoint_every : options.episodes;
   auto bar = tabrl::viz::ProgressBar::for_stdout(c.json || c.quiet);  // silent off a terminal
   do {
     auto step = options;
     step.episodes = std::min(options.episodes, state.episode + std::max(chunk, 1));
-    if (c.json || c.quiet) {
+    // --json and --quiet train with no observer at all, so `seconds` is the loop alone.
+    if constexpr (tabrl::OnPolicyAgent<Agent>) {  // SARSA learns online (see SarsaAgent)
+      if (c.json || c.quiet) {
+        tabrl::run_online_training(agent, env, step, state);
+      } else {
+        tabrl::run_online_training(agent, env, step, state, bar);
+      }
+    } else if (c.json || c.quiet) {
       tabrl::run_training(agent, env, memory, step, state);
     } else {
       tabrl::run_training(agent, env, memory, step, state, bar);
     }
-    if (!c.save.empty()) tabrl::save_checkpoint(c.save, agent, memory, state, options);
+    if constexpr (checkpointable) {
+      if (!c.save.empty()) tabrl::save_checkpoint(c.save, agent, memory, state, options);
+    }
   } while (state.episode < options.episodes);
+}
+
+/// Builds the agent and memory the flags ask for and calls f(agent, memory).
+template <class F>
+int with_agent_and_memory(const Config& c, int states, int actions, F&& f) {
+  const tabrl::TDConfig cfg{.gamma = c.gamma, .alpha = c.alpha, .epsilon = c.epsilon, .duplicates = c.duplicates};
+  if (c.replay == "prioritized" && c.n_step != 1) {
+    throw tabrl::InvalidArgument("--n-step works with --replay uniform only");
+  }
+  auto with_memory = [&](auto& agent) -> int {
+    if (c.replay == "prioritized") {
+      // beta reaches 1 after about one sample per expected env step of the run
+      tabrl::PrioritizedReplay<> memory(
+          c.memory, {.alpha = c.per_alpha, .beta = c.per_beta,
+                     .beta_steps = std::max<std::int64_t>(1, static_cast<std::int64_t>(c.episodes) * 20)});
+      return f(agent, memory);
+    }
+    if (c.n_step > 1) {
+      tabrl::NStepReplay<> memory(tabrl::ReplayMemory<>(c.memory, c.sampling), c.n_step, c.gamma);
+      return f(agent, memory);
+    }
+    tabrl::ReplayMemory<> memory(c.memory, c.sampling);
+    return f(agent, memory);
+  };
+  if (c.agent == "sarsa") {
+    if (c.replay != "uniform" || c.n_step != 1) {
+      throw tabrl::InvalidArgument("--agent sarsa learns online: it takes no --replay or --n-step");
+    }
+    tabrl::SarsaAgent<> agent(states, actions, cfg);
+    tabrl::ReplayMemory<> unused(1);
+    return f(agent, unused);
+  }
+  if (c.agent == "expected-sarsa") {
+    tabrl::ExpectedSarsaAgent<> agent(states, actions, cfg);
+    return with_memory(agent);
+  }
+  if (c.agent == "double-q") {
+    tabrl::DoubleQLearningAgent<> agent(states, actions, cfg, tabrl::derive_seed(c.seed, 0xD0B1E));
+    return with_memory(agent);
+  }
+  tabrl::QLearningAgent<> agent(states, actions, cfg);
+  return with_memory(agent);
 }
 
 /// The other environments: train the same way, then evaluate the greedy policy over many
 /// episodes (under the environment's time limit) next to the best possible result.
-template <class Env, class Success>
-int run_other(const Config& c, Env env, Success success, double optimal, const char* optimal_what) {
-  tabrl::QLearningAgent<> agent(env.num_states(), env.num_actions(),
-                                {.gamma = c.gamma, .alpha = c.alpha, .epsilon = c.epsilon,
-                                 .duplicates = c.duplicates});
-  tabrl::ReplayMemory<> memory(c.memory, c.sampling);
+template <class Env, class AgentT, class Memory, class Success>
+int run_other_with(const Config& c, Env& env, AgentT& agent, Memory& memory, Success success, double optimal,
+                   const char* optimal_what) {
   tabrl::TrainOptions options{.episodes = c.episodes, .batch_size = c.batch,
                               .updates_per_step = c.updates_per_step, .seed = c.seed};
   tabrl::TrainingState state(options.seed, env.num_states());
@@ -239,14 +312,17 @@ int run_other(const Config& c, Env env, Success success, double optimal, const c
   return 0;
 }
 
-int run(const Config& c) {
+
+template <class Env, class Success>
+int run_other(const Config& c, Env env, Success success, double optimal, const char* optimal_what) {
+  return with_agent_and_memory(c, env.num_states(), env.num_actions(), [&](auto& agent, auto& memory) {
+    return run_other_with(c, env, agent, memory, success, optimal, optimal_what);
+  });
+}
+
+template <class AgentT, class Memory>
+int run_cliff(const Config& c, AgentT& agent, Memory& memory) {
   tabrl::CliffWalking env;
-  tabrl::QLearningAgent<> agent(env.num_states(), env.num_actions(),
-                                {.gamma = c.gamma,
-                                 .alpha = c.alpha,
-                                 .epsilon = c.epsilon,
-                                 .duplicates = c.duplicates});
-  tabrl::ReplayMemory<> memory(c.memory, c.sampling);
   tabrl::TrainOptions options{.episodes = c.episodes,
                               .batch_size = c.batch,
                               .updates_per_step = c.updates_per_step,
@@ -284,6 +360,11 @@ int run(const Config& c) {
     write_outputs(c, log, agent, rollout);
   }
   return 0;
+}
+
+int run(const Config& c) {
+  return with_agent_and_memory(c, tabrl::CliffWalking::num_states(), tabrl::CliffWalking::num_actions(),
+                               [&](auto& agent, auto& memory) { return run_cliff(c, agent, memory); });
 }
 
 }  // namespace
