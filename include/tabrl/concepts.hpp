@@ -4,8 +4,8 @@
 /// replay memory. A type that misses a requirement gets one concept error naming it.
 
 #include <concepts>
-#include <cstdint>
 #include <cstddef>
+#include <cstdint>
 
 #include "random.hpp"
 #include "types.hpp"
@@ -30,17 +30,21 @@ concept Agent = requires(A& agent, const A& cagent, int state, Rng& rng, const T
   { cagent.num_states() } -> std::convertible_to<int>;
   { cagent.num_actions() } -> std::convertible_to<int>;
   { cagent.act(state, rng) } -> std::convertible_to<int>;
-} && (requires(A& agent, const Transition& t) { agent.update(t); } ||
-      requires(A& agent, const Transition& t, int next_action) { agent.update(t, next_action); });
+}
+&&(
+    requires(A& agent, const Transition& t) { agent.update(t); } ||
+    requires(A & agent, const Transition& t, int next_action) { agent.update(t, next_action); });
 
 /// An agent that must know the next action before it learns (SARSA).
 template <class A>
-concept OnPolicyAgent = Agent<A> && requires { requires A::on_policy; };
+concept OnPolicyAgent = Agent<A> && requires {
+  requires A::on_policy;
+};
 
 /// A replay memory: push transitions, sample minibatches of `minibatch_type`.
 template <class M>
-concept ExperienceMemory = requires(M& memory, const M& cmemory, const Transition& t,
-                                    std::size_t n, Rng& rng, typename M::minibatch_type& batch) {
+concept ExperienceMemory = requires(M& memory, const M& cmemory, const Transition& t, std::size_t n,
+                                    Rng& rng, typename M::minibatch_type& batch) {
   typename M::minibatch_type;
   memory.push(t);
   { cmemory.size() } -> std::convertible_to<std::size_t>;
@@ -51,8 +55,8 @@ concept ExperienceMemory = requires(M& memory, const M& cmemory, const Transitio
 /// An agent that learns from minibatches of memory type M.
 template <class A, class M>
 concept MinibatchAgent = Agent<A> && ExperienceMemory<M> &&
-                         requires(A& agent, const typename M::minibatch_type& batch) {
-                           agent.update(batch);
-                         };
+    requires(A& agent, const typename M::minibatch_type& batch) {
+  agent.update(batch);
+};
 
 }  // namespace tabrl

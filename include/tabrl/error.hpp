@@ -63,8 +63,8 @@ template <class Value>
 /// (tests and Debug builds define it), compiles to nothing otherwise. Public entry points
 /// that take user input validate unconditionally and never rely on this macro alone.
 #if defined(TABRL_ENABLE_ASSERTS) || !defined(NDEBUG)
-#define TABRL_ASSERT(expr, message)                                               \
-  do {                                                                            \
+#define TABRL_ASSERT(expr, message)                                                     \
+  do {                                                                                  \
     if (!(expr)) ::tabrl::detail::assertion_failed(#expr, __FILE__, __LINE__, message); \
   } while (false)
 #else

@@ -31,7 +31,8 @@ __extension__ using uint128 = unsigned __int128;
 }
 
 /// Derives a seed for stream `index` of a run seeded with `seed` (e.g. one per episode).
-[[nodiscard]] constexpr std::uint64_t derive_seed(std::uint64_t seed, std::uint64_t index) noexcept {
+[[nodiscard]] constexpr std::uint64_t derive_seed(std::uint64_t seed,
+                                                  std::uint64_t index) noexcept {
   std::uint64_t s = seed ^ (0xD1B54A32D192ED03ULL * (index + 1));
   return splitmix64(s);
 }
@@ -90,7 +91,7 @@ class Rng {
 
 /// Generators the hand-written distributions accept: full 64-bit output range.
 template <class G>
-concept BitGenerator64 = std::uniform_random_bit_generator<G> && (G::min() == 0) &&
+concept BitGenerator64 = std::uniform_random_bit_generator<G> &&(G::min() == 0) &&
                          (G::max() == std::numeric_limits<std::uint64_t>::max());
 
 /// Uniform integer in [0, n) by Lemire's multiply-shift with rejection (exactly uniform).

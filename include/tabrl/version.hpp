@@ -7,7 +7,8 @@
 #define TABRL_VERSION_PATCH 0
 
 /// Version as one comparable integer: major * 10000 + minor * 100 + patch.
-#define TABRL_VERSION (TABRL_VERSION_MAJOR * 10000 + TABRL_VERSION_MINOR * 100 + TABRL_VERSION_PATCH)
+#define TABRL_VERSION \
+  (TABRL_VERSION_MAJOR * 10000 + TABRL_VERSION_MINOR * 100 + TABRL_VERSION_PATCH)
 
 namespace tabrl {
 /// Version as a string, e.g. "0.1.0".

@@ -35,8 +35,10 @@ class DoubleQLearningAgent : public TDAgent<Scalar> {
   [[nodiscard]] const QTable<Scalar>& table_b() const noexcept { return b_; }
   /// Sets both tables (e.g. to initialise them); q_values() becomes their sum.
   void set_tables(const QTable<Scalar>& a, const QTable<Scalar>& b) {
-    if (a.rows() != a_.rows() || a.cols() != a_.cols() || b.rows() != b_.rows() || b.cols() != b_.cols()) {
-      detail::throw_invalid("DoubleQLearningAgent::set_tables", "tables must keep their shape", a.rows());
+    if (a.rows() != a_.rows() || a.cols() != a_.cols() || b.rows() != b_.rows() ||
+        b.cols() != b_.cols()) {
+      detail::throw_invalid("DoubleQLearningAgent::set_tables", "tables must keep their shape",
+                            a.rows());
     }
     a_ = a;
     b_ = b;
@@ -73,8 +75,10 @@ class DoubleQLearningAgent : public TDAgent<Scalar> {
           Eigen::Map<const Eigen::Matrix<Scalar, 1, N>>(own_data + offset, na).maxCoeff(&best);
           return other_data[offset + static_cast<std::uint64_t>(best)];
         },
-        [&](Eigen::Index s, Eigen::Index a, Scalar r, Eigen::Index next, bool terminated, Scalar gamma,
-            Scalar scale) { return apply_one(own, other, s, a, r, next, terminated, gamma, scale); });
+        [&](Eigen::Index s, Eigen::Index a, Scalar r, Eigen::Index next, bool terminated,
+            Scalar gamma, Scalar scale) {
+          return apply_one(own, other, s, a, r, next, terminated, gamma, scale);
+        });
     for (Eigen::Index i = 0; i < batch.size(); ++i) {  // keep the acting table A + B in step
       const auto s = static_cast<Eigen::Index>(batch.states[i]);
       const auto a = static_cast<Eigen::Index>(batch.actions[i]);
@@ -87,8 +91,8 @@ class DoubleQLearningAgent : public TDAgent<Scalar> {
  private:
   bool coin_flip() noexcept { return (coin_() >> 63U) != 0; }
 
-  Scalar apply_one(QTable<Scalar>& own, const QTable<Scalar>& other, Eigen::Index s, Eigen::Index a, Scalar r,
-                   Eigen::Index next, bool terminated, Scalar gamma, Scalar scale) {
+  Scalar apply_one(QTable<Scalar>& own, const QTable<Scalar>& other, Eigen::Index s, Eigen::Index a,
+                   Scalar r, Eigen::Index next, bool terminated, Scalar gamma, Scalar scale) {
     Scalar target = r;
     if (!terminated) {
       Eigen::Index best = 0;

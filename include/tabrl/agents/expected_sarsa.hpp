@@ -10,7 +10,8 @@ namespace tabrl {
 
 /// Expected SARSA (van Seijen et al. 2009; Sutton & Barto 6.6). Target:
 ///   r + gamma * sum_a' pi(a'|s') Q(s', a'),  pi epsilon-greedy with greedy ties sharing the
-///   greedy mass equally, which works out to eps * mean_a' Q(s', a') + (1 - eps) * max_a' Q(s', a').
+///   greedy mass equally, which works out to eps * mean_a' Q(s', a') + (1 - eps) * max_a' Q(s',
+///   a').
 /// The expectation is taken under the current policy when the update happens, so replaying
 /// old transitions is sound: the minibatch update is the same engine as Q-learning's.
 template <class Scalar = double>
@@ -26,7 +27,8 @@ class ExpectedSarsaAgent : public TDAgent<Scalar> {
   /// The expected value of `state` under the current epsilon-greedy policy.
   [[nodiscard]] Scalar expected_value(int state) const {
     this->check_state("expected_value", state);
-    return value_of(this->q_.data() + static_cast<Eigen::Index>(state) * this->q_.cols(), this->q_.cols());
+    return value_of(this->q_.data() + static_cast<Eigen::Index>(state) * this->q_.cols(),
+                    this->q_.cols());
   }
 
   /// Online update; returns the TD error. Throws on bad indices or a non-finite reward.
@@ -49,10 +51,12 @@ class ExpectedSarsaAgent : public TDAgent<Scalar> {
     engine_.run(
         "ExpectedSarsaAgent", this->q_, batch, this->duplicates_, this->gamma_, this->alpha_,
         [q, na, eps]<int N>(std::uint64_t next) {
-          const auto row = Eigen::Map<const Eigen::Matrix<Scalar, 1, N>>(q + next * static_cast<std::uint64_t>(na), na);
+          const auto row = Eigen::Map<const Eigen::Matrix<Scalar, 1, N>>(
+              q + next * static_cast<std::uint64_t>(na), na);
           return eps * row.mean() + (Scalar(1) - eps) * row.maxCoeff();
         },
-        [this](Eigen::Index s, Eigen::Index a, Scalar r, Eigen::Index next, bool terminated, Scalar gamma,
+        [this](Eigen::Index s, Eigen::Index a, Scalar r, Eigen::Index next, bool terminated,
+               Scalar gamma,
                Scalar scale) { return apply_one(s, a, r, next, terminated, gamma, scale); });
   }
 
@@ -64,8 +68,8 @@ class ExpectedSarsaAgent : public TDAgent<Scalar> {
     const auto eps = static_cast<Scalar>(this->epsilon_);
     return eps * r.mean() + (Scalar(1) - eps) * r.maxCoeff();
   }
-  Scalar apply_one(Eigen::Index s, Eigen::Index a, Scalar r, Eigen::Index next, bool terminated, Scalar gamma,
-                   Scalar scale) {
+  Scalar apply_one(Eigen::Index s, Eigen::Index a, Scalar r, Eigen::Index next, bool terminated,
+                   Scalar gamma, Scalar scale) {
     Scalar target = r;
     if (!terminated) {
       target += gamma * value_of(this->q_.data() + next * this->q_.cols(), this->q_.cols());

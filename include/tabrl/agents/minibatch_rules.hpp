@@ -28,8 +28,9 @@ class MinibatchEngine {
   ///    the row's discount and step scale (importance weight), for DuplicateRule::sequential.
   /// Rows with an out-of-range index throw InvalidArgument naming `who` before any write.
   template <class R, class I, class NextValue, class ApplyOne>
-  void run(const char* who, QTable<Scalar>& table, const BasicMinibatch<R, I>& batch, DuplicateRule rule,
-           double gamma, double alpha, NextValue&& next_value, ApplyOne&& apply_one) {
+  void run(const char* who, QTable<Scalar>& table, const BasicMinibatch<R, I>& batch,
+           DuplicateRule rule, double gamma, double alpha, NextValue&& next_value,
+           ApplyOne&& apply_one) {
     const Eigen::Index n = batch.size();
     flat_index_.resize(n);
     current_.resize(n);
@@ -38,16 +39,18 @@ class MinibatchEngine {
     const bool weighted = batch.weights.size() != 0;
     const bool discounted = batch.discounts.size() != 0;
     if ((weighted && batch.weights.size() != n) || (discounted && batch.discounts.size() != n)) {
-      throw_invalid(std::string(who) + "::update", "weights and discounts must be empty or one per row",
+      throw_invalid(std::string(who) + "::update",
+                    "weights and discounts must be empty or one per row",
                     weighted ? batch.weights.size() : batch.discounts.size());
     }
     if (rule == DuplicateRule::sequential) {
       validate(who, table, batch);
       for (Eigen::Index i = 0; i < n; ++i) {
-        td_errors_[i] = apply_one(batch.states[i], batch.actions[i], static_cast<Scalar>(batch.rewards[i]),
-                                  batch.next_states[i], batch.terminated[i] != 0,
-                                  discounted ? static_cast<Scalar>(batch.discounts[i]) : static_cast<Scalar>(gamma),
-                                  weighted ? static_cast<Scalar>(batch.weights[i]) : Scalar(1));
+        td_errors_[i] = apply_one(
+            batch.states[i], batch.actions[i], static_cast<Scalar>(batch.rewards[i]),
+            batch.next_states[i], batch.terminated[i] != 0,
+            discounted ? static_cast<Scalar>(batch.discounts[i]) : static_cast<Scalar>(gamma),
+            weighted ? static_cast<Scalar>(batch.weights[i]) : Scalar(1));
       }
       return;
     }
@@ -62,13 +65,13 @@ class MinibatchEngine {
     // 2. TD errors as one vectorized Eigen expression over the batch columns (terminated rows
     //    carry a zero next-state value, so gamma * 0 adds exactly nothing).
     if (discounted) {  // n-step rows: each bootstraps with its own gamma^k
-      td_errors_.noalias() = (batch.rewards.template cast<Scalar>().array() +
-                              batch.discounts.template cast<Scalar>().array() * next_value_.array() -
-                              current_.array())
-                                 .matrix();
-    } else {
       td_errors_.noalias() =
-          batch.rewards.template cast<Scalar>() + static_cast<Scalar>(gamma) * next_value_ - current_;
+          (batch.rewards.template cast<Scalar>().array() +
+           batch.discounts.template cast<Scalar>().array() * next_value_.array() - current_.array())
+              .matrix();
+    } else {
+      td_errors_.noalias() = batch.rewards.template cast<Scalar>() +
+                             static_cast<Scalar>(gamma) * next_value_ - current_;
     }
     // 3. Scatter in row order: with DuplicateRule::last the last duplicate's write survives.
     //    Importance weights (prioritized replay) scale each row's step.
@@ -88,16 +91,18 @@ class MinibatchEngine {
 
   /// Throws InvalidArgument for the first out-of-range index of the batch.
   template <class R, class I>
-  static void validate(const char* who, const QTable<Scalar>& table, const BasicMinibatch<R, I>& batch) {
+  static void validate(const char* who, const QTable<Scalar>& table,
+                       const BasicMinibatch<R, I>& batch) {
     for (Eigen::Index i = 0; i < batch.size(); ++i) {
       check_row(who, table, static_cast<std::int64_t>(batch.states[i]),
-                static_cast<std::int64_t>(batch.actions[i]), static_cast<std::int64_t>(batch.next_states[i]));
+                static_cast<std::int64_t>(batch.actions[i]),
+                static_cast<std::int64_t>(batch.next_states[i]));
     }
   }
 
  private:
-  static void check_row(const char* who, const QTable<Scalar>& table, std::int64_t s, std::int64_t a,
-                        std::int64_t next) {
+  static void check_row(const char* who, const QTable<Scalar>& table, std::int64_t s,
+                        std::int64_t a, std::int64_t next) {
     const auto ns = static_cast<std::uint64_t>(table.rows());
     const auto na = static_cast<std::uint64_t>(table.cols());
     if (static_cast<std::uint64_t>(s) < ns && static_cast<std::uint64_t>(a) < na &&
@@ -105,8 +110,10 @@ class MinibatchEngine {
       return;
     }
     const std::string where = std::string(who) + "::update";
-    if (static_cast<std::uint64_t>(s) >= ns) throw_invalid(where, concat("state must be in [0, ", ns, ")"), s);
-    if (static_cast<std::uint64_t>(a) >= na) throw_invalid(where, concat("action must be in [0, ", na, ")"), a);
+    if (static_cast<std::uint64_t>(s) >= ns)
+      throw_invalid(where, concat("state must be in [0, ", ns, ")"), s);
+    if (static_cast<std::uint64_t>(a) >= na)
+      throw_invalid(where, concat("action must be in [0, ", na, ")"), a);
     throw_invalid(where, concat("state must be in [0, ", ns, ")"), next);
   }
 
@@ -131,8 +138,8 @@ class MinibatchEngine {
       const auto a = static_cast<std::uint64_t>(static_cast<std::int64_t>(actions[i]));
       const auto next = static_cast<std::uint64_t>(static_cast<std::int64_t>(next_states[i]));
       if (s >= ns || a >= na || next >= ns) [[unlikely]] {
-        check_row(who, table, static_cast<std::int64_t>(states[i]), static_cast<std::int64_t>(actions[i]),
-                  static_cast<std::int64_t>(next_states[i]));
+        check_row(who, table, static_cast<std::int64_t>(states[i]),
+                  static_cast<std::int64_t>(actions[i]), static_cast<std::int64_t>(next_states[i]));
       }
       const auto lin = static_cast<Eigen::Index>(s * na + a);
       flat[i] = lin;
@@ -146,7 +153,8 @@ class MinibatchEngine {
   // an IndexedView went through a heap temporary, which cost more than the update itself.
   void scatter(QTable<Scalar>& table, const Column& step, Scalar alpha) noexcept {
     Scalar* q = table.data();
-    for (Eigen::Index i = 0; i < flat_index_.size(); ++i) q[flat_index_[i]] = current_[i] + alpha * step[i];
+    for (Eigen::Index i = 0; i < flat_index_.size(); ++i)
+      q[flat_index_[i]] = current_[i] + alpha * step[i];
   }
 
   // Replaces each row's TD error by the mean TD error of all rows with the same (s, a).

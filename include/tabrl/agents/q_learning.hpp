@@ -44,10 +44,12 @@ class QLearningAgent : public TDAgent<Scalar> {
     engine_.run(
         "QLearningAgent", this->q_, batch, this->duplicates_, this->gamma_, this->alpha_,
         [q, na]<int N>(std::uint64_t next) {
-          return Eigen::Map<const Eigen::Matrix<Scalar, 1, N>>(q + next * static_cast<std::uint64_t>(na), na)
+          return Eigen::Map<const Eigen::Matrix<Scalar, 1, N>>(
+                     q + next * static_cast<std::uint64_t>(na), na)
               .maxCoeff();
         },
-        [this](Eigen::Index s, Eigen::Index a, Scalar r, Eigen::Index next, bool terminated, Scalar gamma,
+        [this](Eigen::Index s, Eigen::Index a, Scalar r, Eigen::Index next, bool terminated,
+               Scalar gamma,
                Scalar scale) { return apply_one(s, a, r, next, terminated, gamma, scale); });
   }
 
@@ -55,8 +57,8 @@ class QLearningAgent : public TDAgent<Scalar> {
   [[nodiscard]] const Column& last_td_errors() const noexcept { return engine_.td_errors(); }
 
  private:
-  Scalar apply_one(Eigen::Index s, Eigen::Index a, Scalar r, Eigen::Index next, bool terminated, Scalar gamma,
-                   Scalar scale) {
+  Scalar apply_one(Eigen::Index s, Eigen::Index a, Scalar r, Eigen::Index next, bool terminated,
+                   Scalar gamma, Scalar scale) {
     Scalar target = r;
     if (!terminated) target += gamma * this->q_.row(next).maxCoeff();
     const Scalar delta = target - this->q_(s, a);

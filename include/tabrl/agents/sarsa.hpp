@@ -38,7 +38,8 @@ class SarsaAgent : public TDAgent<Scalar> {
     if (!t.terminated) this->check_action("update", next_action);
     Base::check_reward("SarsaAgent::update", static_cast<double>(t.reward));
     Scalar target = static_cast<Scalar>(t.reward);
-    if (!t.terminated) target += static_cast<Scalar>(this->gamma_) * this->q_(t.next_state, next_action);
+    if (!t.terminated)
+      target += static_cast<Scalar>(this->gamma_) * this->q_(t.next_state, next_action);
     const Scalar delta = target - this->q_(t.state, t.action);
     this->q_(t.state, t.action) += static_cast<Scalar>(this->alpha_) * delta;
     return delta;

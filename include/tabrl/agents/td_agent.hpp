@@ -32,7 +32,8 @@ class TDAgent {
   using table_type = QTable<Scalar>;
 
   /// Throws if a size is < 1 or a hyperparameter is out of its range (naming which).
-  TDAgent(int num_states, int num_actions, const TDConfig& config = {}, const char* name = "TDAgent")
+  TDAgent(int num_states, int num_actions, const TDConfig& config = {},
+          const char* name = "TDAgent")
       : name_(name) {
     if (num_states < 1) detail::throw_invalid(name_, "num_states must be >= 1", num_states);
     if (num_actions < 1) detail::throw_invalid(name_, "num_actions must be >= 1", num_actions);
@@ -54,11 +55,13 @@ class TDAgent {
   [[nodiscard]] const char* name() const noexcept { return name_; }
 
   void set_gamma(double gamma) {
-    if (!(gamma >= 0.0 && gamma <= 1.0)) detail::throw_invalid(name_, "gamma must be in [0, 1]", gamma);
+    if (!(gamma >= 0.0 && gamma <= 1.0))
+      detail::throw_invalid(name_, "gamma must be in [0, 1]", gamma);
     gamma_ = gamma;
   }
   void set_alpha(double alpha) {
-    if (!(alpha > 0.0 && alpha <= 1.0)) detail::throw_invalid(name_, "alpha must be in (0, 1]", alpha);
+    if (!(alpha > 0.0 && alpha <= 1.0))
+      detail::throw_invalid(name_, "alpha must be in (0, 1]", alpha);
     alpha_ = alpha;
   }
   void set_epsilon(double epsilon) {

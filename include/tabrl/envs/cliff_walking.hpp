@@ -130,14 +130,14 @@ class CliffWalking {
   }
   static void check_action(const char* where, int action) {
     if (action < 0 || action >= num_actions()) {
-      detail::throw_invalid(std::string("CliffWalking::") + where,
-                            "action must be in [0, 4)", action);
+      detail::throw_invalid(std::string("CliffWalking::") + where, "action must be in [0, 4)",
+                            action);
     }
   }
   static void check_state(const char* where, int state) {
     if (state < 0 || state >= num_states()) {
-      detail::throw_invalid(std::string("CliffWalking::") + where,
-                            "state must be in [0, 48)", state);
+      detail::throw_invalid(std::string("CliffWalking::") + where, "state must be in [0, 48)",
+                            state);
     }
   }
 

@@ -17,7 +17,8 @@ namespace tabrl {
 template <DiscreteEnvironment Env>
 class EpisodeStatistics {
  public:
-  explicit EpisodeStatistics(Env env, std::size_t window = 100) : env_(std::move(env)), window_(window) {
+  explicit EpisodeStatistics(Env env, std::size_t window = 100)
+      : env_(std::move(env)), window_(window) {
     if (window == 0) detail::throw_invalid("EpisodeStatistics", "window must be >= 1", window);
   }
 

@@ -62,10 +62,12 @@ class FrozenLake {
   /// generate_random_map, with tabrl's generator). Throws on size < 2 or p outside (0, 1].
   [[nodiscard]] static std::vector<std::string> random_map(int size, double p, std::uint64_t seed) {
     if (size < 2) detail::throw_invalid("FrozenLake::random_map", "size must be >= 2", size);
-    if (!(p > 0.0 && p <= 1.0)) detail::throw_invalid("FrozenLake::random_map", "p must be in (0, 1]", p);
+    if (!(p > 0.0 && p <= 1.0))
+      detail::throw_invalid("FrozenLake::random_map", "p must be in (0, 1]", p);
     Rng rng(seed);
     for (;;) {
-      std::vector<std::string> board(static_cast<std::size_t>(size), std::string(static_cast<std::size_t>(size), 'F'));
+      std::vector<std::string> board(static_cast<std::size_t>(size),
+                                     std::string(static_cast<std::size_t>(size), 'F'));
       for (auto& row : board) {
         for (auto& cell : row) cell = uniform_real(rng) < p ? 'F' : 'H';
       }
@@ -110,7 +112,9 @@ class FrozenLake {
     std::string out;
     for (int r = 0; r < rows_; ++r) {
       for (int c = 0; c < cols_; ++c) {
-        out += r * cols_ + c == cursor_.state() ? '@' : map_[static_cast<std::size_t>(r)][static_cast<std::size_t>(c)];
+        out += r * cols_ + c == cursor_.state()
+                   ? '@'
+                   : map_[static_cast<std::size_t>(r)][static_cast<std::size_t>(c)];
       }
       out += '\n';
     }
@@ -146,17 +150,20 @@ class FrozenLake {
   }
 
   static void validate_map(const std::vector<std::string>& map) {
-    if (map.empty() || map[0].empty()) detail::throw_invalid("FrozenLake", "map must not be empty", map.size());
+    if (map.empty() || map[0].empty())
+      detail::throw_invalid("FrozenLake", "map must not be empty", map.size());
     int starts = 0, goals = 0;
     for (std::size_t r = 0; r < map.size(); ++r) {
       if (map[r].size() != map[0].size()) {
-        detail::throw_invalid("FrozenLake", detail::concat("map must be rectangular (row 0 has ", map[0].size(),
-                                                           " cells), row ", r, " has"),
+        detail::throw_invalid("FrozenLake",
+                              detail::concat("map must be rectangular (row 0 has ", map[0].size(),
+                                             " cells), row ", r, " has"),
                               map[r].size());
       }
       for (char ch : map[r]) {
         if (ch != 'S' && ch != 'F' && ch != 'H' && ch != 'G') {
-          detail::throw_invalid("FrozenLake", "map cells must be one of S F H G", std::string(1, ch));
+          detail::throw_invalid("FrozenLake", "map cells must be one of S F H G",
+                                std::string(1, ch));
         }
         starts += ch == 'S';
         goals += ch == 'G';
@@ -180,7 +187,8 @@ class FrozenLake {
         const int nr = r + dr, nc = c + dc;
         if (nr < 0 || nc < 0 || nr >= n || nc >= n) continue;
         const auto k = static_cast<std::size_t>(nr * n + nc);
-        if (seen[k] || board[static_cast<std::size_t>(nr)][static_cast<std::size_t>(nc)] == 'H') continue;
+        if (seen[k] || board[static_cast<std::size_t>(nr)][static_cast<std::size_t>(nc)] == 'H')
+          continue;
         seen[k] = 1;
         stack.emplace_back(nr, nc);
       }

@@ -22,6 +22,8 @@ namespace tabrl {
   return {FrozenLake(FrozenLake::map_8x8(), {.is_slippery = is_slippery}), 200};
 }
 /// Taxi-v3: 200 steps.
-[[nodiscard]] inline TimeLimit<Taxi> make_taxi() { return {Taxi(), 200}; }
+[[nodiscard]] inline TimeLimit<Taxi> make_taxi() {
+  return {Taxi(), 200};
+}
 
 }  // namespace tabrl

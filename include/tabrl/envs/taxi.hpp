@@ -64,11 +64,13 @@ class Taxi {
     return stands[static_cast<std::size_t>(i)];
   }
 
-  [[nodiscard]] static constexpr int encode(int taxi_row, int taxi_col, int passenger, int destination) {
+  [[nodiscard]] static constexpr int encode(int taxi_row, int taxi_col, int passenger,
+                                            int destination) {
     return ((taxi_row * 5 + taxi_col) * 5 + passenger) * 4 + destination;
   }
   [[nodiscard]] static Decoded decode(int state) {
-    if (state < 0 || state >= 500) detail::throw_invalid("Taxi::decode", "state must be in [0, 500)", state);
+    if (state < 0 || state >= 500)
+      detail::throw_invalid("Taxi::decode", "state must be in [0, 500)", state);
     const int destination = state % 4;
     state /= 4;
     const int passenger = state % 5;
@@ -117,7 +119,10 @@ class Taxi {
   [[nodiscard]] std::string render_ansi() const {
     auto rows = map();
     const Decoded d = decode(cursor_.state());
-    const auto cell = [](int r, int c) { return std::pair<std::size_t, std::size_t>(static_cast<std::size_t>(r + 1), static_cast<std::size_t>(2 * c + 1)); };
+    const auto cell = [](int r, int c) {
+      return std::pair<std::size_t, std::size_t>(static_cast<std::size_t>(r + 1),
+                                                 static_cast<std::size_t>(2 * c + 1));
+    };
     if (d.passenger < 4) {
       auto [r, c] = cell(stand(d.passenger)[0], stand(d.passenger)[1]);
       rows[r][c] = static_cast<char>(rows[r][c] - 'A' + 'a');
@@ -149,10 +154,18 @@ class Taxi {
     double reward = -1.0;
     bool terminated = false;
     switch (action) {
-      case south: r = r < 4 ? r + 1 : r; break;
-      case north: r = r > 0 ? r - 1 : r; break;
-      case east: c = c < 4 && open_east(r, c) ? c + 1 : c; break;
-      case west: c = c > 0 && open_east(r, c - 1) ? c - 1 : c; break;
+      case south:
+        r = r < 4 ? r + 1 : r;
+        break;
+      case north:
+        r = r > 0 ? r - 1 : r;
+        break;
+      case east:
+        c = c < 4 && open_east(r, c) ? c + 1 : c;
+        break;
+      case west:
+        c = c > 0 && open_east(r, c - 1) ? c - 1 : c;
+        break;
       case pickup:
         if (p < 4 && at_stand(d, p)) {
           p = in_taxi;

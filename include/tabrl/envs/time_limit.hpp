@@ -40,7 +40,8 @@ class TimeLimit {
 
   StepResult step(int action) {
     if (elapsed_ >= max_steps_) {
-      throw LogicError("tabrl::TimeLimit::step: episode was truncated, call reset() before stepping");
+      throw LogicError(
+          "tabrl::TimeLimit::step: episode was truncated, call reset() before stepping");
     }
     StepResult r = env_.step(action);
     ++elapsed_;

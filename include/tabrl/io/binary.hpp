@@ -36,22 +36,28 @@ class IoError : public Error {
 
 /// What was wrong with a file that failed to load.
 enum class FormatProblem : std::uint8_t {
-  truncated,     ///< the file ends before the data it announces
-  magic,         ///< not a tabrl file of this kind
-  version,       ///< a format version this build does not read
-  scalar_type,   ///< the stored scalar type differs from the requested one (or is unknown)
-  checksum,      ///< contents do not match the stored checksum (corruption)
-  shape,         ///< dimensions do not match what the caller expects, or are impossible
+  truncated,    ///< the file ends before the data it announces
+  magic,        ///< not a tabrl file of this kind
+  version,      ///< a format version this build does not read
+  scalar_type,  ///< the stored scalar type differs from the requested one (or is unknown)
+  checksum,     ///< contents do not match the stored checksum (corruption)
+  shape,        ///< dimensions do not match what the caller expects, or are impossible
 };
 
 [[nodiscard]] constexpr std::string_view to_string(FormatProblem p) noexcept {
   switch (p) {
-    case FormatProblem::truncated: return "truncated";
-    case FormatProblem::magic: return "wrong magic";
-    case FormatProblem::version: return "unsupported version";
-    case FormatProblem::scalar_type: return "wrong scalar type";
-    case FormatProblem::checksum: return "checksum mismatch";
-    case FormatProblem::shape: return "shape mismatch";
+    case FormatProblem::truncated:
+      return "truncated";
+    case FormatProblem::magic:
+      return "wrong magic";
+    case FormatProblem::version:
+      return "unsupported version";
+    case FormatProblem::scalar_type:
+      return "wrong scalar type";
+    case FormatProblem::checksum:
+      return "checksum mismatch";
+    case FormatProblem::shape:
+      return "shape mismatch";
   }
   return "unknown";
 }
@@ -98,10 +104,8 @@ class BinaryWriter {
     if (!out_) throw IoError("tabrl: write failed (disk full or stream error)");
   }
   template <class T>
-    requires std::is_arithmetic_v<T>
-  void value(T v) {
-    bytes(&v, sizeof v);
-  }
+  requires std::is_arithmetic_v<T>
+  void value(T v) { bytes(&v, sizeof v); }
   template <class T>
   void array(const T* data, std::size_t n) {
     bytes(data, n * sizeof(T));
@@ -141,7 +145,7 @@ class BinaryReader {
     pos_ += n;
   }
   template <class T>
-    requires std::is_arithmetic_v<T>
+  requires std::is_arithmetic_v<T>
   [[nodiscard]] T value() {
     T v{};
     bytes(&v, sizeof v);
@@ -171,7 +175,8 @@ class BinaryReader {
 #else
     (void)expected;
 #endif
-    if (remaining() != 0) fail(FormatProblem::checksum, concat(remaining(), " stray bytes after the data"));
+    if (remaining() != 0)
+      fail(FormatProblem::checksum, concat(remaining(), " stray bytes after the data"));
   }
   void magic(std::string_view expected) {
     std::array<char, 8> m{};
@@ -192,7 +197,8 @@ class BinaryReader {
                                                           const char* who) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw IoError(concat("tabrl::", who, ": cannot open ", path.string()));
-  std::vector<unsigned char> data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::vector<unsigned char> data((std::istreambuf_iterator<char>(in)),
+                                  std::istreambuf_iterator<char>());
   if (in.bad()) throw IoError(concat("tabrl::", who, ": read error on ", path.string()));
   return data;
 }
@@ -208,25 +214,28 @@ inline void atomic_write(const std::filesystem::path& path,
   namespace fs = std::filesystem;
   const fs::path dir = path.has_parent_path() ? path.parent_path() : fs::path(".");
   if (!fs::is_directory(dir)) {
-    throw IoError(detail::concat("tabrl::atomic_write: directory ", dir.string(), " does not exist"));
+    throw IoError(
+        detail::concat("tabrl::atomic_write: directory ", dir.string(), " does not exist"));
   }
   static int counter = 0;
   fs::path tmp = path;
-  tmp += detail::concat(".tmp-", static_cast<long>(
+  tmp += detail::concat(".tmp-",
+                        static_cast<long>(
 #ifdef TABRL_HAS_FSYNC
-                                    ::getpid()
+                            ::getpid()
 #else
-                                    0
+                            0
 #endif
-                                        ),
-                "-", ++counter);
+                                ),
+                        "-", ++counter);
   try {
     {
       std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
       if (!out) throw IoError(detail::concat("tabrl::atomic_write: cannot create ", tmp.string()));
       write(out);
       out.flush();
-      if (!out) throw IoError(detail::concat("tabrl::atomic_write: writing ", tmp.string(), " failed"));
+      if (!out)
+        throw IoError(detail::concat("tabrl::atomic_write: writing ", tmp.string(), " failed"));
     }
 #ifdef TABRL_HAS_FSYNC
     const int fd = ::open(tmp.c_str(), O_RDONLY);
@@ -240,7 +249,7 @@ inline void atomic_write(const std::filesystem::path& path,
     fs::rename(tmp, path, ec);
     if (ec) {
       throw IoError(detail::concat("tabrl::atomic_write: cannot rename onto ", path.string(), ": ",
-                           ec.message()));
+                                   ec.message()));
     }
   } catch (...) {
     std::error_code ignored;

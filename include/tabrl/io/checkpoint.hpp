@@ -86,7 +86,8 @@ template <class Scalar, class R, class I, class A>
 void save_checkpoint(const std::filesystem::path& path, const TDAgent<Scalar>& agent,
                      const ReplayMemory<R, I, A>& memory, const TrainingState& state,
                      const TrainOptions& options) {
-  atomic_write(path, [&](std::ostream& out) { write_checkpoint(out, agent, memory, state, options); });
+  atomic_write(path,
+               [&](std::ostream& out) { write_checkpoint(out, agent, memory, state, options); });
 }
 
 /// Restores a checkpoint from its bytes into `agent`, `memory`, `state` and `options`. The
@@ -95,14 +96,15 @@ void save_checkpoint(const std::filesystem::path& path, const TDAgent<Scalar>& a
 /// InvalidArgument for out-of-range contents) nothing is modified.
 template <class Scalar, class R, class I, class A>
 void parse_checkpoint(const std::vector<unsigned char>& bytes, const std::string& who,
-                      TDAgent<Scalar>& agent, ReplayMemory<R, I, A>& memory,
-                      TrainingState& state, TrainOptions& options) {
+                      TDAgent<Scalar>& agent, ReplayMemory<R, I, A>& memory, TrainingState& state,
+                      TrainOptions& options) {
   detail::BinaryReader r(bytes, who);
   r.magic(std::string_view(checkpoint_magic, 8));
   const auto version = r.value<std::uint32_t>();
   if (version != checkpoint_format_version) {
-    r.fail(FormatProblem::version, detail::concat("file has version ", version, ", this build reads ",
-                                                  checkpoint_format_version));
+    r.fail(FormatProblem::version,
+           detail::concat("file has version ", version, ", this build reads ",
+                          checkpoint_format_version));
   }
   TrainOptions opts;
   opts.episodes = r.value<std::int32_t>();
@@ -116,7 +118,8 @@ void parse_checkpoint(const std::vector<unsigned char>& bytes, const std::string
   config.epsilon = r.value<double>();
   const auto rule = r.value<std::uint8_t>();
   if (rule > static_cast<std::uint8_t>(DuplicateRule::sequential)) {
-    r.fail(FormatProblem::version, detail::concat("unknown duplicate rule ", static_cast<int>(rule)));
+    r.fail(FormatProblem::version,
+           detail::concat("unknown duplicate rule ", static_cast<int>(rule)));
   }
   config.duplicates = static_cast<DuplicateRule>(rule);
   if (r.value<std::uint8_t>() != static_cast<std::uint8_t>(scalar_code<Scalar>())) {
@@ -126,8 +129,9 @@ void parse_checkpoint(const std::vector<unsigned char>& bytes, const std::string
   const auto cols = r.value<std::uint64_t>();
   if (rows != static_cast<std::uint64_t>(agent.q_values().rows()) ||
       cols != static_cast<std::uint64_t>(agent.q_values().cols())) {
-    r.fail(FormatProblem::shape, detail::concat("Q table is ", rows, " x ", cols, ", the agent's is ",
-                                                agent.q_values().rows(), " x ", agent.q_values().cols()));
+    r.fail(FormatProblem::shape,
+           detail::concat("Q table is ", rows, " x ", cols, ", the agent's is ",
+                          agent.q_values().rows(), " x ", agent.q_values().cols()));
   }
   const std::vector<Scalar> q = r.array<Scalar>(rows * cols);
 
@@ -137,16 +141,18 @@ void parse_checkpoint(const std::vector<unsigned char>& bytes, const std::string
   }
   const auto sampling = r.value<std::uint8_t>();
   if (sampling > static_cast<std::uint8_t>(Sampling::with_replacement)) {
-    r.fail(FormatProblem::version, detail::concat("unknown sampling mode ", static_cast<int>(sampling)));
+    r.fail(FormatProblem::version,
+           detail::concat("unknown sampling mode ", static_cast<int>(sampling)));
   }
   const auto capacity = r.value<std::uint64_t>();
   if (capacity != memory.capacity()) {
-    r.fail(FormatProblem::shape, detail::concat("replay capacity is ", capacity, ", the memory's is ",
-                                                memory.capacity()));
+    r.fail(FormatProblem::shape, detail::concat("replay capacity is ", capacity,
+                                                ", the memory's is ", memory.capacity()));
   }
   const auto size = r.value<std::uint64_t>();
   const auto head = r.value<std::uint64_t>();
-  if (size > capacity) r.fail(FormatProblem::shape, detail::concat("replay size ", size, " > capacity"));
+  if (size > capacity)
+    r.fail(FormatProblem::shape, detail::concat("replay size ", size, " > capacity"));
   const auto m_states = r.array<I>(size);
   const auto m_actions = r.array<A>(size);
   const auto m_rewards = r.array<R>(size);
@@ -190,13 +196,16 @@ void parse_checkpoint(const std::vector<unsigned char>& bytes, const std::string
   staged_memory.restore(static_cast<std::size_t>(head), m_states, m_actions, m_rewards, m_next,
                         m_terminated);
   for (I s : m_states) {
-    if (static_cast<std::uint64_t>(s) >= rows) detail::throw_invalid(who, "stored state out of range", s);
+    if (static_cast<std::uint64_t>(s) >= rows)
+      detail::throw_invalid(who, "stored state out of range", s);
   }
   for (I s : m_next) {
-    if (static_cast<std::uint64_t>(s) >= rows) detail::throw_invalid(who, "stored next_state out of range", s);
+    if (static_cast<std::uint64_t>(s) >= rows)
+      detail::throw_invalid(who, "stored next_state out of range", s);
   }
   for (A a : m_actions) {
-    if (static_cast<std::uint64_t>(a) >= cols) detail::throw_invalid(who, "stored action out of range", +a);
+    if (static_cast<std::uint64_t>(a) >= cols)
+      detail::throw_invalid(who, "stored action out of range", +a);
   }
   Rng rng;
   rng.set_state(rng_state);

@@ -65,8 +65,8 @@ template <class Scalar>
   r.magic(std::string_view(q_table_magic, 8));
   const auto version = r.value<std::uint32_t>();
   if (version != q_table_format_version) {
-    r.fail(FormatProblem::version, detail::concat("file has version ", version, ", this build reads ",
-                                                  q_table_format_version));
+    r.fail(FormatProblem::version, detail::concat("file has version ", version,
+                                                  ", this build reads ", q_table_format_version));
   }
   std::uint8_t header[4] = {};
   r.bytes(header, 4);
@@ -108,9 +108,9 @@ template <class Scalar = double>
 /// Writes `q` as a NumPy .npy file (format 1.0, little-endian, C order) that numpy.load reads.
 template <class Scalar>
 void write_npy(std::ostream& out, const QTable<Scalar>& q) {
-  std::string header = detail::concat("{'descr': '<f", sizeof(Scalar),
-                                      "', 'fortran_order': False, 'shape': (", q.rows(), ", ",
-                                      q.cols(), "), }");
+  std::string header =
+      detail::concat("{'descr': '<f", sizeof(Scalar), "', 'fortran_order': False, 'shape': (",
+                     q.rows(), ", ", q.cols(), "), }");
   // Pad with spaces so that magic (6) + version (2) + length (2) + header ends on 64 bytes.
   const std::size_t unpadded = 10 + header.size() + 1;
   header.append((64 - unpadded % 64) % 64, ' ');

@@ -35,12 +35,15 @@ template <ModelEnvironment Env>
 [[nodiscard]] ValueIterationResult value_iteration(const Env& env, double gamma,
                                                    double tolerance = 1e-10,
                                                    int max_iterations = 100000) {
-  if (!(gamma >= 0.0 && gamma <= 1.0)) detail::throw_invalid("value_iteration", "gamma must be in [0, 1]", gamma);
-  if (!(tolerance > 0.0)) detail::throw_invalid("value_iteration", "tolerance must be > 0", tolerance);
+  if (!(gamma >= 0.0 && gamma <= 1.0))
+    detail::throw_invalid("value_iteration", "gamma must be in [0, 1]", gamma);
+  if (!(tolerance > 0.0))
+    detail::throw_invalid("value_iteration", "tolerance must be > 0", tolerance);
   const int ns = env.num_states(), na = env.num_actions();
   std::vector<std::vector<Outcome>> model(static_cast<std::size_t>(ns * na));
   for (int s = 0; s < ns; ++s) {
-    for (int a = 0; a < na; ++a) model[static_cast<std::size_t>(s * na + a)] = env.transitions(s, a);
+    for (int a = 0; a < na; ++a)
+      model[static_cast<std::size_t>(s * na + a)] = env.transitions(s, a);
   }
   ValueIterationResult out;
   out.q = QTable<double>::Zero(ns, na);
@@ -73,7 +76,8 @@ template <ModelEnvironment Env>
   const int ns = env.num_states(), na = env.num_actions();
   std::vector<std::vector<Outcome>> model(static_cast<std::size_t>(ns * na));
   for (int s = 0; s < ns; ++s) {
-    for (int a = 0; a < na; ++a) model[static_cast<std::size_t>(s * na + a)] = env.transitions(s, a);
+    for (int a = 0; a < na; ++a)
+      model[static_cast<std::size_t>(s * na + a)] = env.transitions(s, a);
   }
   Eigen::VectorXd v = Eigen::VectorXd::Zero(ns), next(ns);
   for (int t = 0; t < horizon; ++t) {
@@ -95,10 +99,13 @@ template <ModelEnvironment Env>
 
 /// V^pi of a deterministic policy (policy[s] = action), by iterative evaluation.
 template <ModelEnvironment Env>
-[[nodiscard]] Eigen::VectorXd evaluate_policy(const Env& env, const Eigen::VectorXi& policy, double gamma,
-                                              double tolerance = 1e-10, int max_iterations = 100000) {
+[[nodiscard]] Eigen::VectorXd evaluate_policy(const Env& env, const Eigen::VectorXi& policy,
+                                              double gamma, double tolerance = 1e-10,
+                                              int max_iterations = 100000) {
   const int ns = env.num_states();
-  if (policy.size() != ns) detail::throw_invalid("evaluate_policy", detail::concat("policy must have ", ns, " entries"), policy.size());
+  if (policy.size() != ns)
+    detail::throw_invalid("evaluate_policy", detail::concat("policy must have ", ns, " entries"),
+                          policy.size());
   for (int s = 0; s < ns; ++s) {
     if (policy[s] < 0 || policy[s] >= env.num_actions()) {
       detail::throw_invalid("evaluate_policy", "policy actions must be valid", policy[s]);
@@ -141,8 +148,9 @@ template <class Scalar>
     Eigen::Index best = 0;
     learned.row(s).maxCoeff(&best);
     if (optimal(s, best) >= optimal.row(s).maxCoeff() - tie) ++out.greedy_optimal;
-    out.max_abs_error = std::max(out.max_abs_error,
-                                 (learned.row(s).template cast<double>() - optimal.row(s)).cwiseAbs().maxCoeff());
+    out.max_abs_error =
+        std::max(out.max_abs_error,
+                 (learned.row(s).template cast<double>() - optimal.row(s)).cwiseAbs().maxCoeff());
   }
   return out;
 }

@@ -29,9 +29,11 @@ class NStepReplay {
   using reward_type = typename Memory::reward_type;
 
   /// Throws if n < 1 or gamma is outside [0, 1].
-  NStepReplay(Memory memory, int n, double gamma) : memory_(std::move(memory)), n_(n), gamma_(gamma) {
+  NStepReplay(Memory memory, int n, double gamma)
+      : memory_(std::move(memory)), n_(n), gamma_(gamma) {
     if (n < 1) detail::throw_invalid("NStepReplay", "n must be >= 1", n);
-    if (!(gamma >= 0.0 && gamma <= 1.0)) detail::throw_invalid("NStepReplay", "gamma must be in [0, 1]", gamma);
+    if (!(gamma >= 0.0 && gamma <= 1.0))
+      detail::throw_invalid("NStepReplay", "gamma must be in [0, 1]", gamma);
     discounts_.assign(memory_.capacity(), reward_type(0));
   }
 
@@ -47,9 +49,11 @@ class NStepReplay {
   template <class R>
   void push(const BasicTransition<R>& t) {
     if (!std::isfinite(static_cast<double>(t.reward))) {
-      detail::throw_invalid("NStepReplay::push", "reward must be finite", static_cast<double>(t.reward));
+      detail::throw_invalid("NStepReplay::push", "reward must be finite",
+                            static_cast<double>(t.reward));
     }
-    pending_.push_back({t.state, t.action, static_cast<double>(t.reward), t.next_state, t.terminated});
+    pending_.push_back(
+        {t.state, t.action, static_cast<double>(t.reward), t.next_state, t.terminated});
     if (t.terminated) {
       flush();
     } else if (static_cast<int>(pending_.size()) == n_) {
@@ -64,7 +68,8 @@ class NStepReplay {
   void sample(std::size_t batch_size, G& rng, minibatch_type& out) {
     memory_.sample(batch_size, rng, out);
     out.discounts.resize(out.size());
-    for (Eigen::Index i = 0; i < out.size(); ++i) out.discounts[i] = discounts_[static_cast<std::size_t>(out.slots[i])];
+    for (Eigen::Index i = 0; i < out.size(); ++i)
+      out.discounts[i] = discounts_[static_cast<std::size_t>(out.slots[i])];
   }
 
  private:

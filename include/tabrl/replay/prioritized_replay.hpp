@@ -17,10 +17,10 @@ namespace tabrl {
 
 /// Prioritized replay's settings.
 struct PrioritizedConfig {
-  double alpha = 0.6;       ///< priority exponent: P(i) = p_i^alpha / sum_k p_k^alpha, >= 0
-  double beta = 0.4;        ///< importance-sampling exponent at the start, in [0, 1]
+  double alpha = 0.6;  ///< priority exponent: P(i) = p_i^alpha / sum_k p_k^alpha, >= 0
+  double beta = 0.4;   ///< importance-sampling exponent at the start, in [0, 1]
   std::int64_t beta_steps = 100000;  ///< samples over which beta anneals linearly to 1, >= 1
-  double epsilon = 1e-6;    ///< added to |TD error| so no transition gets priority 0, > 0
+  double epsilon = 1e-6;             ///< added to |TD error| so no transition gets priority 0, > 0
 };
 
 /// A ring buffer (ReplayMemory) whose sampling is proportional to priorities kept in a sum
@@ -48,7 +48,8 @@ class PrioritizedReplay {
     if (!(config.beta >= 0.0 && config.beta <= 1.0)) {
       detail::throw_invalid("PrioritizedReplay", "beta must be in [0, 1]", config.beta);
     }
-    if (config.beta_steps < 1) detail::throw_invalid("PrioritizedReplay", "beta_steps must be >= 1", config.beta_steps);
+    if (config.beta_steps < 1)
+      detail::throw_invalid("PrioritizedReplay", "beta_steps must be >= 1", config.beta_steps);
     if (!(config.epsilon > 0.0) || !std::isfinite(config.epsilon)) {
       detail::throw_invalid("PrioritizedReplay", "epsilon must be > 0", config.epsilon);
     }
@@ -56,7 +57,9 @@ class PrioritizedReplay {
 
   [[nodiscard]] std::size_t size() const noexcept { return memory_.size(); }
   [[nodiscard]] std::size_t capacity() const noexcept { return memory_.capacity(); }
-  [[nodiscard]] const ReplayMemory<Reward, Index, Action>& memory() const noexcept { return memory_; }
+  [[nodiscard]] const ReplayMemory<Reward, Index, Action>& memory() const noexcept {
+    return memory_;
+  }
   [[nodiscard]] const SumTree& tree() const noexcept { return tree_; }
   [[nodiscard]] double max_priority() const noexcept { return max_priority_; }
   /// Beta for the next sample.
@@ -73,8 +76,10 @@ class PrioritizedReplay {
   /// Fills `out` with `batch_size` rows drawn proportionally to priority, with weights.
   template <BitGenerator64 G>
   void sample(std::size_t batch_size, G& rng, minibatch_type& out) {
-    if (size() == 0) detail::throw_invalid("PrioritizedReplay::sample", "memory must not be empty", 0);
-    if (batch_size == 0) detail::throw_invalid("PrioritizedReplay::sample", "batch_size must be >= 1", 0);
+    if (size() == 0)
+      detail::throw_invalid("PrioritizedReplay::sample", "memory must not be empty", 0);
+    if (batch_size == 0)
+      detail::throw_invalid("PrioritizedReplay::sample", "batch_size must be >= 1", 0);
     const double total = tree_.total();
     const double slice = total / static_cast<double>(batch_size);
     slots_.resize(batch_size);
@@ -102,13 +107,14 @@ class PrioritizedReplay {
   template <class Errors>
   void update_priorities(const minibatch_type& batch, const Errors& td_errors) {
     if (td_errors.size() != batch.size()) {
-      detail::throw_invalid("PrioritizedReplay::update_priorities", "one TD error per row is needed",
-                            td_errors.size());
+      detail::throw_invalid("PrioritizedReplay::update_priorities",
+                            "one TD error per row is needed", td_errors.size());
     }
     for (Eigen::Index i = 0; i < batch.size(); ++i) {
       const double delta = static_cast<double>(td_errors[i]);
       if (!std::isfinite(delta)) {
-        detail::throw_invalid("PrioritizedReplay::update_priorities", "TD errors must be finite", delta);
+        detail::throw_invalid("PrioritizedReplay::update_priorities", "TD errors must be finite",
+                              delta);
       }
       const double p = std::abs(delta) + config_.epsilon;
       max_priority_ = std::max(max_priority_, p);
@@ -118,7 +124,8 @@ class PrioritizedReplay {
 
   /// Sets one slot's raw priority p (before the alpha exponent), e.g. for tests.
   void set_priority(std::size_t slot, double priority) {
-    if (slot >= size()) detail::throw_invalid("PrioritizedReplay::set_priority", "slot must be < size()", slot);
+    if (slot >= size())
+      detail::throw_invalid("PrioritizedReplay::set_priority", "slot must be < size()", slot);
     if (!(priority > 0.0) || !std::isfinite(priority)) {
       detail::throw_invalid("PrioritizedReplay::set_priority", "priority must be > 0", priority);
     }

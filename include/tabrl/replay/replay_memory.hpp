@@ -92,7 +92,8 @@ class ReplayMemory {
 
   /// The transition stored in physical slot `slot` (as reported in Minibatch::slots).
   [[nodiscard]] transition_type at_slot(std::size_t slot) const {
-    if (slot >= size_) detail::throw_invalid("ReplayMemory::at_slot", "slot must be < size()", slot);
+    if (slot >= size_)
+      detail::throw_invalid("ReplayMemory::at_slot", "slot must be < size()", slot);
     return {static_cast<int>(states_[slot]), static_cast<int>(actions_[slot]), rewards_[slot],
             static_cast<int>(next_states_[slot]), terminated_[slot] != 0};
   }
@@ -104,7 +105,8 @@ class ReplayMemory {
   template <BitGenerator64 G>
   void sample(std::size_t batch_size, G& rng, minibatch_type& out) const {
     if (size_ == 0) detail::throw_invalid("ReplayMemory::sample", "memory must not be empty", 0);
-    if (batch_size == 0) detail::throw_invalid("ReplayMemory::sample", "batch_size must be >= 1", 0);
+    if (batch_size == 0)
+      detail::throw_invalid("ReplayMemory::sample", "batch_size must be >= 1", 0);
     if (sampling_ == Sampling::without_replacement && batch_size > size_) {
       detail::throw_invalid("ReplayMemory::sample",
                             detail::concat("batch_size must be <= size() = ", size_,
@@ -128,7 +130,8 @@ class ReplayMemory {
     out.resize(static_cast<Eigen::Index>(slots.size()));
     for (std::size_t i = 0; i < slots.size(); ++i) {
       if (slots[i] < 0 || static_cast<std::size_t>(slots[i]) >= size_) {
-        detail::throw_invalid("ReplayMemory::gather_slots", "slot must be in [0, size())", slots[i]);
+        detail::throw_invalid("ReplayMemory::gather_slots", "slot must be in [0, size())",
+                              slots[i]);
       }
       out.slots[static_cast<Eigen::Index>(i)] = slots[i];
     }
@@ -143,8 +146,12 @@ class ReplayMemory {
 
   /// Raw columns in physical slot order (for checkpoints and inspection).
   [[nodiscard]] std::span<const Index> states() const noexcept { return {states_.data(), size_}; }
-  [[nodiscard]] std::span<const Action> actions() const noexcept { return {actions_.data(), size_}; }
-  [[nodiscard]] std::span<const Reward> rewards() const noexcept { return {rewards_.data(), size_}; }
+  [[nodiscard]] std::span<const Action> actions() const noexcept {
+    return {actions_.data(), size_};
+  }
+  [[nodiscard]] std::span<const Reward> rewards() const noexcept {
+    return {rewards_.data(), size_};
+  }
   [[nodiscard]] std::span<const Index> next_states() const noexcept {
     return {next_states_.data(), size_};
   }
@@ -162,7 +169,8 @@ class ReplayMemory {
         terminated.size() != n) {
       detail::throw_invalid("ReplayMemory::restore", "all columns must have the same length", n);
     }
-    if (n > capacity_) detail::throw_invalid("ReplayMemory::restore", "size must be <= capacity", n);
+    if (n > capacity_)
+      detail::throw_invalid("ReplayMemory::restore", "size must be <= capacity", n);
     const std::size_t expected_head = n == capacity_ ? head : n;
     if (head >= capacity_ || head != expected_head) {
       detail::throw_invalid("ReplayMemory::restore",
@@ -192,7 +200,8 @@ class ReplayMemory {
     constexpr auto max_index = static_cast<long long>(std::numeric_limits<Index>::max());
     constexpr auto max_action = static_cast<long long>(std::numeric_limits<Action>::max());
     if (state < 0 || static_cast<long long>(state) > max_index) {
-      detail::throw_invalid("ReplayMemory::push", "state must be >= 0 and fit the index type", state);
+      detail::throw_invalid("ReplayMemory::push", "state must be >= 0 and fit the index type",
+                            state);
     }
     if (next_state < 0 || static_cast<long long>(next_state) > max_index) {
       detail::throw_invalid("ReplayMemory::push", "next_state must be >= 0 and fit the index type",

@@ -64,7 +64,8 @@ class SumTree {
 
  private:
   void check(std::size_t i) const {
-    if (i >= capacity_) detail::throw_invalid("SumTree", detail::concat("index must be < ", capacity_), i);
+    if (i >= capacity_)
+      detail::throw_invalid("SumTree", detail::concat("index must be < ", capacity_), i);
   }
 
   std::size_t capacity_;

@@ -25,9 +25,9 @@ struct Rollout {
 
 /// Follows agent.greedy_action from env.reset(seed) for at most max_steps steps.
 template <DiscreteEnvironment Env, class AgentT>
-  requires requires(const AgentT& a, int s, Rng& rng) {
-    { a.greedy_action(s, rng) } -> std::convertible_to<int>;
-  }
+requires requires(const AgentT& a, int s, Rng& rng) {
+  { a.greedy_action(s, rng) } -> std::convertible_to<int>;
+}
 [[nodiscard]] Rollout greedy_rollout(const AgentT& agent, Env& env, Rng& rng,
                                      std::int64_t max_steps = 100, std::uint64_t seed = 0) {
   Rollout out;

@@ -31,7 +31,8 @@ class Schedule {
   [[nodiscard]] static Schedule exponential(double start, double end, double rate) {
     check_finite("Schedule::exponential", "start", start);
     check_finite("Schedule::exponential", "end", end);
-    if (!(rate > 0.0 && rate <= 1.0)) detail::throw_invalid("Schedule::exponential", "rate must be in (0, 1]", rate);
+    if (!(rate > 0.0 && rate <= 1.0))
+      detail::throw_invalid("Schedule::exponential", "rate must be in (0, 1]", rate);
     return Schedule(Kind::exponential, start, end, 1, rate);
   }
 
@@ -39,13 +40,15 @@ class Schedule {
   [[nodiscard]] double operator()(std::int64_t t) const noexcept {
     t = std::max<std::int64_t>(t, 0);
     switch (kind_) {
-      case Kind::constant: return start_;
+      case Kind::constant:
+        return start_;
       case Kind::linear: {
         if (t >= duration_) return end_;
         const double f = static_cast<double>(t) / static_cast<double>(duration_);
         return start_ + (end_ - start_) * f;
       }
-      case Kind::exponential: return end_ + (start_ - end_) * std::pow(rate_, static_cast<double>(t));
+      case Kind::exponential:
+        return end_ + (start_ - end_) * std::pow(rate_, static_cast<double>(t));
     }
     return start_;
   }

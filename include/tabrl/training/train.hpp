@@ -25,12 +25,12 @@ struct TrainOptions {
 
 /// Everything train() records.
 struct TrainingLog {
-  std::vector<double> returns;              ///< undiscounted return of each episode
-  std::vector<std::int64_t> lengths;        ///< env steps of each episode
-  std::vector<std::int64_t> visit_counts;   ///< visits per state (start states included)
-  std::int64_t env_steps = 0;               ///< env steps over all episodes
-  std::int64_t updates = 0;                 ///< minibatch updates performed
-  double seconds = 0.0;                     ///< wall-clock time spent inside the loop
+  std::vector<double> returns;             ///< undiscounted return of each episode
+  std::vector<std::int64_t> lengths;       ///< env steps of each episode
+  std::vector<std::int64_t> visit_counts;  ///< visits per state (start states included)
+  std::int64_t env_steps = 0;              ///< env steps over all episodes
+  std::int64_t updates = 0;                ///< minibatch updates performed
+  double seconds = 0.0;                    ///< wall-clock time spent inside the loop
 
   /// Mean return of the last n episodes (of all of them when fewer; 0 when there are none).
   [[nodiscard]] double mean_return_last(std::size_t n) const {
@@ -55,7 +55,8 @@ struct TrainingState {
   TrainingLog log;
 
   TrainingState(std::uint64_t seed, int num_states) : rng(seed) {
-    if (num_states < 1) detail::throw_invalid("TrainingState", "num_states must be >= 1", num_states);
+    if (num_states < 1)
+      detail::throw_invalid("TrainingState", "num_states must be >= 1", num_states);
     log.visit_counts.assign(static_cast<std::size_t>(num_states), 0);
   }
 };
@@ -71,8 +72,8 @@ struct StepEvent {
 
 /// Passed to an observer's on_episode_end after every episode.
 struct EpisodeEvent {
-  int episode;          ///< 0-based index of the episode that ended
-  int episodes_total;   ///< TrainOptions::episodes
+  int episode;         ///< 0-based index of the episode that ended
+  int episodes_total;  ///< TrainOptions::episodes
   double episode_return;
   std::int64_t length;
   const TrainingLog& log;
@@ -85,7 +86,8 @@ namespace detail {
 inline void validate(const TrainOptions& o) {
   if (o.episodes < 0) throw_invalid("train", "episodes must be >= 0", o.episodes);
   if (o.batch_size == 0) throw_invalid("train", "batch_size must be >= 1", o.batch_size);
-  if (o.updates_per_step < 0) throw_invalid("train", "updates_per_step must be >= 0", o.updates_per_step);
+  if (o.updates_per_step < 0)
+    throw_invalid("train", "updates_per_step must be >= 0", o.updates_per_step);
 }
 }  // namespace detail
 
@@ -99,9 +101,9 @@ void run_training(AgentT& agent, Env& env, Memory& replay, const TrainOptions& o
                   TrainingState& state, Observer&& observer = {}) {
   detail::validate(options);
   if (options.batch_size > replay.capacity()) {
-    detail::throw_invalid("train",
-                          detail::concat("batch_size must be <= memory capacity ", replay.capacity()),
-                          options.batch_size);
+    detail::throw_invalid(
+        "train", detail::concat("batch_size must be <= memory capacity ", replay.capacity()),
+        options.batch_size);
   }
   if (agent.num_states() != env.num_states() || agent.num_actions() != env.num_actions()) {
     detail::throw_invalid("train",

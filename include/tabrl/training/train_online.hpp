@@ -23,9 +23,10 @@ namespace tabrl {
 /// options.batch_size is ignored; options.updates_per_step must be 1 (anything else has no
 /// online meaning). log.updates counts the online updates (one per env step).
 template <DiscreteEnvironment Env, Agent AgentT, class Observer = NullObserver>
-void run_online_training(AgentT& agent, Env& env, const TrainOptions& options,
-                         TrainingState& state, Observer&& observer = {}) {
-  if (options.episodes < 0) detail::throw_invalid("train_online", "episodes must be >= 0", options.episodes);
+void run_online_training(AgentT& agent, Env& env, const TrainOptions& options, TrainingState& state,
+                         Observer&& observer = {}) {
+  if (options.episodes < 0)
+    detail::throw_invalid("train_online", "episodes must be >= 0", options.episodes);
   if (options.updates_per_step != 1) {
     detail::throw_invalid("train_online", "updates_per_step must be 1 for online learning",
                           options.updates_per_step);

@@ -21,7 +21,9 @@ struct Rgb {
 };
 
 /// "#rrggbb", as SVG and CSS spell it.
-[[nodiscard]] inline std::string to_hex(Rgb c) { return fmt::format("#{:02x}{:02x}{:02x}", c.r, c.g, c.b); }
+[[nodiscard]] inline std::string to_hex(Rgb c) {
+  return fmt::format("#{:02x}{:02x}{:02x}", c.r, c.g, c.b);
+}
 
 /// Relative luminance (WCAG / sRGB, 0 black .. 1 white): picks a readable text colour on a fill.
 [[nodiscard]] inline double relative_luminance(Rgb c) noexcept {
@@ -76,7 +78,8 @@ enum class Scale : std::uint8_t {
 };
 
 /// Maps v to [0, 1] given the range [lo, hi] (a degenerate range maps everything to 0).
-[[nodiscard]] inline double normalize(double v, double lo, double hi, Scale scale = Scale::linear) noexcept {
+[[nodiscard]] inline double normalize(double v, double lo, double hi,
+                                      Scale scale = Scale::linear) noexcept {
   if (!(hi > lo)) return 0.0;
   double t = 0.0;
   if (scale == Scale::log) {

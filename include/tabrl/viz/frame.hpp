@@ -20,7 +20,7 @@ namespace tabrl::viz {
 /// [r*cell+1, (r+1)*cell); one-pixel grid lines sit between cells and around the border, so
 /// a frame is (cols*cell + 1) x (rows*cell + 1) pixels.
 struct FrameStyle {
-  int cell = 32;                    ///< cell side in pixels (>= 8)
+  int cell = 32;                     ///< cell side in pixels (>= 8)
   Rgb background{0xf4, 0xf1, 0xea};  ///< free cells
   Rgb grid{0x9a, 0x94, 0x8a};        ///< lines between cells
   Rgb cliff{0x5b, 0x2a, 0x1e};       ///< cliff cells
@@ -41,7 +41,8 @@ struct FrameStyle {
 [[nodiscard]] inline RgbImage render_cliff_walking(int agent_state, std::span<const int> trail = {},
                                                    const FrameStyle& style = {}) {
   constexpr int rows = CliffWalking::rows, cols = CliffWalking::cols;
-  if (style.cell < 8) tabrl::detail::throw_invalid("viz::render_cliff_walking", "cell must be >= 8", style.cell);
+  if (style.cell < 8)
+    tabrl::detail::throw_invalid("viz::render_cliff_walking", "cell must be >= 8", style.cell);
   auto check = [](int s) {
     if (s < 0 || s >= CliffWalking::num_states()) {
       tabrl::detail::throw_invalid("viz::render_cliff_walking", "state must be in [0, 48)", s);

@@ -27,13 +27,14 @@ namespace tabrl::viz {
 namespace detail {
 [[noreturn]] inline void gif_fail(const std::string& path, const char* what, int code) {
   const char* reason = GifErrorString(code);
-  throw Error(tabrl::detail::concat("tabrl::viz::write_gif: ", what, " failed for '", path, "': ",
-                                    reason != nullptr ? reason : "unknown giflib error"));
+  throw Error(tabrl::detail::concat("tabrl::viz::write_gif: ", what, " failed for '", path,
+                                    "': ", reason != nullptr ? reason : "unknown giflib error"));
 }
 
 // giflib's output callback: the user data is our FILE*.
 inline int gif_write(GifFileType* gif, const GifByteType* bytes, int n) {
-  return static_cast<int>(std::fwrite(bytes, 1, static_cast<std::size_t>(n), static_cast<std::FILE*>(gif->UserData)));
+  return static_cast<int>(
+      std::fwrite(bytes, 1, static_cast<std::size_t>(n), static_cast<std::FILE*>(gif->UserData)));
 }
 }  // namespace detail
 #endif
@@ -59,13 +60,15 @@ struct GifOptions {
   for (const RgbImage& f : frames) {
     const auto& p = f.pixels();
     for (std::size_t i = 0; i < p.size(); i += 3) {
-      const std::uint32_t key = (std::uint32_t{p[i]} << 16U) | (std::uint32_t{p[i + 1]} << 8U) | p[i + 2];
+      const std::uint32_t key =
+          (std::uint32_t{p[i]} << 16U) | (std::uint32_t{p[i + 1]} << 8U) | p[i + 2];
       auto it = std::lower_bound(keys.begin(), keys.end(), key);
       if (it != keys.end() && *it == key) continue;
       keys.insert(it, key);
       palette.push_back({p[i], p[i + 1], p[i + 2]});
       if (palette.size() > 256) {
-        tabrl::detail::throw_invalid("viz::write_gif", "frames must use at most 256 colours", palette.size());
+        tabrl::detail::throw_invalid("viz::write_gif", "frames must use at most 256 colours",
+                                     palette.size());
       }
     }
   }
@@ -75,10 +78,12 @@ struct GifOptions {
 /// Writes `frames` (all the same size, at least one) as an animated GIF. Throws
 /// InvalidArgument on bad frames, tabrl::Error when the file cannot be written, and LogicError
 /// when the build has no giflib (check gif_available first).
-inline void write_gif(const std::string& path, std::span<const RgbImage> frames, const GifOptions& options = {}) {
+inline void write_gif(const std::string& path, std::span<const RgbImage> frames,
+                      const GifOptions& options = {}) {
   if (frames.empty()) tabrl::detail::throw_invalid("viz::write_gif", "frames must not be empty", 0);
   const int w = frames.front().width(), h = frames.front().height();
-  if (w < 1 || h < 1) tabrl::detail::throw_invalid("viz::write_gif", "frames must not be empty images", w);
+  if (w < 1 || h < 1)
+    tabrl::detail::throw_invalid("viz::write_gif", "frames must not be empty images", w);
   for (const RgbImage& f : frames) {
     if (f.width() != w || f.height() != h) {
       tabrl::detail::throw_invalid("viz::write_gif",
@@ -93,12 +98,14 @@ inline void write_gif(const std::string& path, std::span<const RgbImage> frames,
   const std::vector<Rgb> palette = gif_palette(frames);
 #if !defined(TABRL_HAS_GIFLIB)
   (void)path;
-  throw LogicError("tabrl::viz::write_gif: this build has no giflib (install libgif-dev and reconfigure)");
+  throw LogicError(
+      "tabrl::viz::write_gif: this build has no giflib (install libgif-dev and reconfigure)");
 #else
   int bits = 1;
   while ((1 << bits) < static_cast<int>(palette.size())) ++bits;
   std::vector<GifColorType> colors(static_cast<std::size_t>(1) << bits, GifColorType{0, 0, 0});
-  for (std::size_t i = 0; i < palette.size(); ++i) colors[i] = {palette[i].r, palette[i].g, palette[i].b};
+  for (std::size_t i = 0; i < palette.size(); ++i)
+    colors[i] = {palette[i].r, palette[i].g, palette[i].b};
   auto fail = [&path](const char* what, int code) { detail::gif_fail(path, what, code); };
   // Our own FILE (not EGifOpenFileName, which creates files readable by the owner only).
   std::FILE* file = std::fopen(path.c_str(), "wb");
@@ -129,13 +136,15 @@ inline void write_gif(const std::string& path, std::span<const RgbImage> frames,
     const unsigned char forever[3] = {1, 0, 0};  // sub-block 1, loop count 0 = forever
     if (EGifPutExtensionLeader(gif, APPLICATION_EXT_FUNC_CODE) == GIF_ERROR ||
         EGifPutExtensionBlock(gif, 11, app) == GIF_ERROR ||
-        EGifPutExtensionBlock(gif, 3, forever) == GIF_ERROR || EGifPutExtensionTrailer(gif) == GIF_ERROR) {
+        EGifPutExtensionBlock(gif, 3, forever) == GIF_ERROR ||
+        EGifPutExtensionTrailer(gif) == GIF_ERROR) {
       fail("writing the loop extension", gif->Error);
     }
   }
   auto index_of = [&palette](std::uint8_t r, std::uint8_t g, std::uint8_t b) {
     for (std::size_t i = 0; i < palette.size(); ++i) {
-      if (palette[i].r == r && palette[i].g == g && palette[i].b == b) return static_cast<GifPixelType>(i);
+      if (palette[i].r == r && palette[i].g == g && palette[i].b == b)
+        return static_cast<GifPixelType>(i);
     }
     return GifPixelType{0};  // unreachable: the palette holds every colour of every frame
   };
@@ -151,7 +160,8 @@ inline void write_gif(const std::string& path, std::span<const RgbImage> frames,
     if (EGifPutExtension(gif, GRAPHICS_EXT_FUNC_CODE, static_cast<int>(n), ext) == GIF_ERROR) {
       fail("writing a frame delay", gif->Error);
     }
-    if (EGifPutImageDesc(gif, 0, 0, w, h, false, nullptr) == GIF_ERROR) fail("writing a frame header", gif->Error);
+    if (EGifPutImageDesc(gif, 0, 0, w, h, false, nullptr) == GIF_ERROR)
+      fail("writing a frame header", gif->Error);
     const auto& p = f.pixels();
     for (int y = 0; y < h; ++y) {
       // Runs of one colour are the rule in these frames: reuse the last lookup.
@@ -159,7 +169,8 @@ inline void write_gif(const std::string& path, std::span<const RgbImage> frames,
       GifPixelType last = index_of(p[i], p[i + 1], p[i + 2]);
       for (int x = 0; x < w; ++x, i += 3) {
         const Rgb& pal = palette[last];
-        if (pal.r != p[i] || pal.g != p[i + 1] || pal.b != p[i + 2]) last = index_of(p[i], p[i + 1], p[i + 2]);
+        if (pal.r != p[i] || pal.g != p[i + 1] || pal.b != p[i + 2])
+          last = index_of(p[i], p[i + 1], p[i + 2]);
         line[static_cast<std::size_t>(x)] = last;
       }
       if (EGifPutLine(gif, line.data(), w) == GIF_ERROR) fail("writing pixels", gif->Error);

@@ -64,7 +64,9 @@ class RgbImage {
 
  private:
   [[nodiscard]] std::size_t offset(int x, int y) const noexcept {
-    return (static_cast<std::size_t>(y) * static_cast<std::size_t>(width_) + static_cast<std::size_t>(x)) * 3;
+    return (static_cast<std::size_t>(y) * static_cast<std::size_t>(width_) +
+            static_cast<std::size_t>(x)) *
+           3;
   }
   void put(int x, int y, Rgb c) noexcept {
     const std::size_t i = offset(x, y);
@@ -74,10 +76,12 @@ class RgbImage {
   }
   void check(int x, int y) const {
     if (x < 0 || x >= width_) {
-      tabrl::detail::throw_invalid("viz::RgbImage", tabrl::detail::concat("x must be in [0, ", width_, ")"), x);
+      tabrl::detail::throw_invalid("viz::RgbImage",
+                                   tabrl::detail::concat("x must be in [0, ", width_, ")"), x);
     }
     if (y < 0 || y >= height_) {
-      tabrl::detail::throw_invalid("viz::RgbImage", tabrl::detail::concat("y must be in [0, ", height_, ")"), y);
+      tabrl::detail::throw_invalid("viz::RgbImage",
+                                   tabrl::detail::concat("y must be in [0, ", height_, ")"), y);
     }
   }
 

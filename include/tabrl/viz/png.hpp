@@ -25,10 +25,12 @@ inline constexpr bool png_available = false;
 /// Writes `image` as an 8-bit RGB PNG. Throws tabrl::Error when the file cannot be written and
 /// LogicError when the build has no libpng (check png_available first).
 inline void write_png(const std::string& path, const RgbImage& image) {
-  if (image.width() < 1) tabrl::detail::throw_invalid("viz::write_png", "image must not be empty", image.width());
+  if (image.width() < 1)
+    tabrl::detail::throw_invalid("viz::write_png", "image must not be empty", image.width());
 #if !defined(TABRL_HAS_LIBPNG)
   (void)path;
-  throw LogicError("tabrl::viz::write_png: this build has no libpng (install libpng-dev and reconfigure)");
+  throw LogicError(
+      "tabrl::viz::write_png: this build has no libpng (install libpng-dev and reconfigure)");
 #else
   png_image png;
   std::memset(&png, 0, sizeof png);
@@ -49,7 +51,8 @@ inline void write_png(const std::string& path, const RgbImage& image) {
 [[nodiscard]] inline RgbImage read_png(const std::string& path) {
 #if !defined(TABRL_HAS_LIBPNG)
   (void)path;
-  throw LogicError("tabrl::viz::read_png: this build has no libpng (install libpng-dev and reconfigure)");
+  throw LogicError(
+      "tabrl::viz::read_png: this build has no libpng (install libpng-dev and reconfigure)");
 #else
   png_image png;
   std::memset(&png, 0, sizeof png);

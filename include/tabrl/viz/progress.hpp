@@ -16,18 +16,20 @@ namespace tabrl::viz {
 
 /// The bar's text (no escape codes): "[#####-----]  37/100 episodes  12.3k steps/s  mean
 /// return (last 10)    -25.3". bar_width counts the characters between the brackets.
-[[nodiscard]] inline std::string progress_line(int done, int total, double steps_per_second, double recent_mean,
-                                               std::size_t recent, int bar_width = 24) {
+[[nodiscard]] inline std::string progress_line(int done, int total, double steps_per_second,
+                                               double recent_mean, std::size_t recent,
+                                               int bar_width = 24) {
   const double frac = total > 0 ? static_cast<double>(done) / total : 1.0;
   const int filled = static_cast<int>(frac * bar_width + 1e-9);
   std::string bar(static_cast<std::size_t>(filled), '#');
   bar.append(static_cast<std::size_t>(bar_width - filled), '-');
-  const std::string rate = steps_per_second >= 1e6   ? fmt::format("{:.1f}M", steps_per_second / 1e6)
-                           : steps_per_second >= 1e3 ? fmt::format("{:.1f}k", steps_per_second / 1e3)
-                                                     : fmt::format("{:.0f}", steps_per_second);
+  const std::string rate = steps_per_second >= 1e6 ? fmt::format("{:.1f}M", steps_per_second / 1e6)
+                           : steps_per_second >= 1e3
+                               ? fmt::format("{:.1f}k", steps_per_second / 1e3)
+                               : fmt::format("{:.0f}", steps_per_second);
   const int digits = static_cast<int>(fmt::formatted_size("{}", total));
-  return fmt::format("[{}] {:>{}}/{} episodes  {:>6} steps/s  mean return (last {}) {:>8.1f}", bar, done, digits, total,
-                     rate, recent, recent_mean);
+  return fmt::format("[{}] {:>{}}/{} episodes  {:>6} steps/s  mean return (last {}) {:>8.1f}", bar,
+                     done, digits, total, rate, recent, recent_mean);
 }
 
 /// A training observer drawing progress_line() in place ("\r" + line + erase-to-end) after
@@ -37,13 +39,16 @@ namespace tabrl::viz {
 class ProgressBar {
  public:
   /// `out` must outlive the bar. recent: episodes in the mean return (>= 1).
-  explicit ProgressBar(bool enabled, std::FILE* out = stdout, std::size_t recent = 10, double min_interval = 0.1)
+  explicit ProgressBar(bool enabled, std::FILE* out = stdout, std::size_t recent = 10,
+                       double min_interval = 0.1)
       : enabled_(enabled), out_(out), recent_(recent), min_interval_(min_interval) {
     if (recent < 1) tabrl::detail::throw_invalid("viz::ProgressBar", "recent must be >= 1", recent);
   }
 
   /// Enabled when stdout is a terminal and the program is not in machine-readable mode.
-  [[nodiscard]] static ProgressBar for_stdout(bool json_mode) { return ProgressBar(!json_mode && is_terminal(stdout)); }
+  [[nodiscard]] static ProgressBar for_stdout(bool json_mode) {
+    return ProgressBar(!json_mode && is_terminal(stdout));
+  }
 
   [[nodiscard]] bool enabled() const noexcept { return enabled_; }
   /// Lines drawn so far (for tests).
@@ -62,8 +67,10 @@ class ProgressBar {
     if (!last && redraws_ > 0 && since_draw < min_interval_) return;
     last_draw_ = now;
     const double elapsed = std::chrono::duration<double>(now - start_).count();
-    const double rate = elapsed > 0 ? static_cast<double>(e.log.env_steps - start_steps_) / elapsed : 0.0;
-    const std::string line = progress_line(e.episode + 1, e.episodes_total, rate, e.log.mean_return_last(recent_), recent_);
+    const double rate =
+        elapsed > 0 ? static_cast<double>(e.log.env_steps - start_steps_) / elapsed : 0.0;
+    const std::string line = progress_line(e.episode + 1, e.episodes_total, rate,
+                                           e.log.mean_return_last(recent_), recent_);
     fmt::print(out_, "\r{}\x1b[K{}", line, last ? "\n" : "");
     std::fflush(out_);
     ++redraws_;

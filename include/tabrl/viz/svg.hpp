@@ -8,8 +8,8 @@
 
 #include <algorithm>
 #include <cmath>
-#include <limits>
 #include <fstream>
+#include <limits>
 #include <span>
 #include <string>
 #include <string_view>
@@ -29,12 +29,23 @@ namespace tabrl::viz {
   out.reserve(s.size());
   for (char ch : s) {
     switch (ch) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
-      default: out += ch;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&apos;";
+        break;
+      default:
+        out += ch;
     }
   }
   return out;
@@ -54,15 +65,19 @@ inline constexpr std::string_view svg_font = "DejaVu Sans, Helvetica, Arial, san
 [[nodiscard]] inline std::string svg_open(double w, double h) {
   return fmt::format(
       "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{0}\" height=\"{1}\" viewBox=\"0 0 {0} {1}\" "
-      "font-family=\"{2}\">\n<rect class=\"background\" x=\"0\" y=\"0\" width=\"{0}\" height=\"{1}\" fill=\"#ffffff\"/>\n",
+      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{0}\" height=\"{1}\" viewBox=\"0 0 {0} "
+      "{1}\" "
+      "font-family=\"{2}\">\n<rect class=\"background\" x=\"0\" y=\"0\" width=\"{0}\" "
+      "height=\"{1}\" fill=\"#ffffff\"/>\n",
       w, h, svg_font);
 }
 
 [[nodiscard]] inline std::string svg_text(double x, double y, std::string_view text, double size,
-                                          std::string_view anchor = "middle", std::string_view extra = "") {
-  return fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\" font-size=\"{:.1f}\" text-anchor=\"{}\"{}{}>{}</text>\n", x, y,
-                     size, anchor, extra.empty() ? "" : " ", extra, xml_escape(text));
+                                          std::string_view anchor = "middle",
+                                          std::string_view extra = "") {
+  return fmt::format(
+      "<text x=\"{:.1f}\" y=\"{:.1f}\" font-size=\"{:.1f}\" text-anchor=\"{}\"{}{}>{}</text>\n", x,
+      y, size, anchor, extra.empty() ? "" : " ", extra, xml_escape(text));
 }
 
 /// About `target` round numbers covering [lo, hi] (steps of 1, 2 or 5 times a power of ten).
@@ -76,7 +91,8 @@ inline constexpr std::string_view svg_font = "DejaVu Sans, Helvetica, Arial, san
     if (step >= raw) break;
   }
   std::vector<double> ticks;
-  for (double t = std::ceil(lo / step) * step; t <= hi + step * 1e-9; t += step) ticks.push_back(std::abs(t) < step * 1e-9 ? 0.0 : t);
+  for (double t = std::ceil(lo / step) * step; t <= hi + step * 1e-9; t += step)
+    ticks.push_back(std::abs(t) < step * 1e-9 ? 0.0 : t);
   return ticks;
 }
 
@@ -105,7 +121,8 @@ struct SvgHeatmapOptions {
 [[nodiscard]] inline std::string svg_heatmap(std::span<const double> values, int rows, int cols,
                                              const SvgHeatmapOptions& options = {}) {
   detail::check_grid("viz::svg_heatmap", values.size(), rows, cols);
-  if (options.cell < 8) tabrl::detail::throw_invalid("viz::svg_heatmap", "cell must be >= 8", options.cell);
+  if (options.cell < 8)
+    tabrl::detail::throw_invalid("viz::svg_heatmap", "cell must be >= 8", options.cell);
   const int precision = detail::auto_precision(values, options.precision);
   auto [lo, hi] = detail::finite_range(values);
   if (!std::isnan(options.lo)) lo = options.lo;
@@ -114,7 +131,8 @@ struct SvgHeatmapOptions {
   const double bar_x = x0 + cols * k + 24, bar_w = 18, bar_h = rows * k;
   const double w = bar_x + bar_w + 90, h = y0 + rows * k + 16;
   std::string svg = detail::svg_open(w, h);
-  if (!options.title.empty()) svg += detail::svg_text(x0, 28, options.title, 16, "start", "class=\"title\"");
+  if (!options.title.empty())
+    svg += detail::svg_text(x0, 28, options.title, 16, "start", "class=\"title\"");
   const double font = std::max(8.0, k * 0.27);
   for (int r = 0; r < rows; ++r) {
     for (int c = 0; c < cols; ++c) {
@@ -122,11 +140,13 @@ struct SvgHeatmapOptions {
       const Rgb fill = colormap(normalize(values[s], lo, hi, options.scale));
       const std::string label = fmt::format("{:.{}f}", values[s], precision);
       svg += fmt::format(
-          "<rect class=\"cell\" data-state=\"{}\" data-value=\"{}\" x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" "
+          "<rect class=\"cell\" data-state=\"{}\" data-value=\"{}\" x=\"{:.1f}\" y=\"{:.1f}\" "
+          "width=\"{:.1f}\" "
           "height=\"{:.1f}\" fill=\"{}\" stroke=\"#ffffff\" stroke-width=\"1\"/>\n",
           s, label, x0 + c * k, y0 + r * k, k, k, to_hex(fill));
-      svg += detail::svg_text(x0 + (c + 0.5) * k, y0 + (r + 0.5) * k + font * 0.35, label, font, "middle",
-                              fmt::format("class=\"value\" fill=\"{}\"", to_hex(text_color_on(fill))));
+      svg += detail::svg_text(
+          x0 + (c + 0.5) * k, y0 + (r + 0.5) * k + font * 0.35, label, font, "middle",
+          fmt::format("class=\"value\" fill=\"{}\"", to_hex(text_color_on(fill))));
     }
   }
   // The colour bar runs from hi (top) to lo (bottom); ticks sit where their values map.
@@ -137,7 +157,8 @@ struct SvgHeatmapOptions {
   }
   svg += "</linearGradient></defs>\n";
   svg += fmt::format(
-      "<rect class=\"colorbar\" x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{:.1f}\" fill=\"url(#colorbar)\" "
+      "<rect class=\"colorbar\" x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{:.1f}\" "
+      "fill=\"url(#colorbar)\" "
       "stroke=\"#444444\" stroke-width=\"0.5\"/>\n",
       bar_x, y0, bar_w, bar_h);
   std::vector<double> ticks;
@@ -149,15 +170,18 @@ struct SvgHeatmapOptions {
   }
   for (double v : ticks) {
     const double y = y0 + bar_h * (1.0 - normalize(v, lo, hi, options.scale));
-    svg += fmt::format("<line x1=\"{0:.1f}\" y1=\"{1:.1f}\" x2=\"{2:.1f}\" y2=\"{1:.1f}\" stroke=\"#444444\"/>\n", bar_x + bar_w,
-                       y, bar_x + bar_w + 4);
-    const std::string text = options.scale == Scale::log ? fmt::format("{:.0f}", v) : detail::tick_label(v);
+    svg += fmt::format(
+        "<line x1=\"{0:.1f}\" y1=\"{1:.1f}\" x2=\"{2:.1f}\" y2=\"{1:.1f}\" stroke=\"#444444\"/>\n",
+        bar_x + bar_w, y, bar_x + bar_w + 4);
+    const std::string text =
+        options.scale == Scale::log ? fmt::format("{:.0f}", v) : detail::tick_label(v);
     svg += detail::svg_text(bar_x + bar_w + 7, y + 4, text, 11, "start", "class=\"tick\"");
   }
   if (!options.colorbar_label.empty()) {
     const double cx = bar_x + bar_w + 70, cy = y0 + bar_h / 2;
-    svg += detail::svg_text(cx, cy, options.colorbar_label, 12, "middle",
-                            fmt::format("class=\"colorbar-label\" transform=\"rotate(90 {:.1f} {:.1f})\"", cx, cy));
+    svg += detail::svg_text(
+        cx, cy, options.colorbar_label, 12, "middle",
+        fmt::format("class=\"colorbar-label\" transform=\"rotate(90 {:.1f} {:.1f})\"", cx, cy));
   }
   svg += "</svg>\n";
   return svg;
@@ -165,7 +189,7 @@ struct SvgHeatmapOptions {
 
 /// svg_heatmap for integer values such as visit counts.
 template <class Int>
-  requires std::is_integral_v<Int>
+requires std::is_integral_v<Int>
 [[nodiscard]] std::string svg_heatmap(std::span<const Int> values, int rows, int cols,
                                       const SvgHeatmapOptions& options = {}) {
   const std::vector<double> v(values.begin(), values.end());
@@ -189,12 +213,14 @@ struct CurveStats {
 
 /// Computes CurveStats. Throws when there are no runs, runs differ in length, or window < 1.
 [[nodiscard]] inline CurveStats curve_stats(const CurveSeries& series, int window) {
-  if (series.runs.empty()) tabrl::detail::throw_invalid("viz::curve_stats", "series must have at least one run", 0);
+  if (series.runs.empty())
+    tabrl::detail::throw_invalid("viz::curve_stats", "series must have at least one run", 0);
   if (window < 1) tabrl::detail::throw_invalid("viz::curve_stats", "window must be >= 1", window);
   const std::size_t n = series.runs.front().size();
   for (const auto& run : series.runs) {
     if (run.size() != n) {
-      tabrl::detail::throw_invalid("viz::curve_stats", tabrl::detail::concat("every run must have ", n, " episodes"),
+      tabrl::detail::throw_invalid("viz::curve_stats",
+                                   tabrl::detail::concat("every run must have ", n, " episodes"),
                                    run.size());
     }
   }
@@ -217,7 +243,8 @@ struct CurveStats {
   for (std::size_t e = 0; e < n; ++e) {
     acc += st.mean[e];
     if (e >= static_cast<std::size_t>(window)) acc -= st.mean[e - static_cast<std::size_t>(window)];
-    st.moving_average[e] = acc / static_cast<double>(std::min<std::size_t>(e + 1, static_cast<std::size_t>(window)));
+    st.moving_average[e] =
+        acc / static_cast<double>(std::min<std::size_t>(e + 1, static_cast<std::size_t>(window)));
   }
   return st;
 }
@@ -227,7 +254,7 @@ struct LearningCurveOptions {
   std::string title;
   std::string x_label = "episode";
   std::string y_label = "return";
-  int window = 10;    ///< moving-average window in episodes
+  int window = 10;     ///< moving-average window in episodes
   double y_min = NAN;  ///< axis range; NaN: from the data. Points outside are clipped (and the
   double y_max = NAN;  ///< chart says so), which keeps -5000 outliers from flattening the rest.
   int width = 760;
@@ -240,7 +267,8 @@ struct LearningCurveOptions {
 /// (mean) return and a thick <polyline class="moving-average">; a legend names each series.
 [[nodiscard]] inline std::string svg_learning_curve(std::span<const CurveSeries> series,
                                                     const LearningCurveOptions& options = {}) {
-  if (series.empty()) tabrl::detail::throw_invalid("viz::svg_learning_curve", "series must not be empty", 0);
+  if (series.empty())
+    tabrl::detail::throw_invalid("viz::svg_learning_curve", "series must not be empty", 0);
   std::vector<CurveStats> stats;
   std::size_t episodes = 0;
   double lo = std::numeric_limits<double>::infinity();
@@ -254,7 +282,8 @@ struct LearningCurveOptions {
       hi = std::max({hi, st.mean[e] + st.std[e], st.mean[e]});
     }
   }
-  if (episodes == 0) tabrl::detail::throw_invalid("viz::svg_learning_curve", "runs must not be empty", 0);
+  if (episodes == 0)
+    tabrl::detail::throw_invalid("viz::svg_learning_curve", "runs must not be empty", 0);
   const bool clipped_low = !std::isnan(options.y_min) && options.y_min > lo;
   const bool clipped_high = !std::isnan(options.y_max) && options.y_max < hi;
   if (!std::isnan(options.y_min)) lo = options.y_min;
@@ -271,30 +300,44 @@ struct LearningCurveOptions {
   auto py = [&](double v) { return top + (hi - v) / (hi - lo) * ph; };
 
   std::string svg = detail::svg_open(W, H);
-  if (!options.title.empty()) svg += detail::svg_text(left, 30, options.title, 16, "start", "class=\"title\"");
-  svg += fmt::format("<defs><clipPath id=\"plot\"><rect x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{:.1f}\"/></clipPath></defs>\n",
-                     left, top, pw, ph);
+  if (!options.title.empty())
+    svg += detail::svg_text(left, 30, options.title, 16, "start", "class=\"title\"");
+  svg += fmt::format(
+      "<defs><clipPath id=\"plot\"><rect x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" "
+      "height=\"{:.1f}\"/></clipPath></defs>\n",
+      left, top, pw, ph);
   // Grid and axes.
   for (double t : detail::nice_ticks(lo, hi, 6)) {
-    svg += fmt::format("<line class=\"grid\" x1=\"{:.1f}\" y1=\"{:.1f}\" x2=\"{:.1f}\" y2=\"{:.1f}\" stroke=\"#e3e3e3\"/>\n", left, py(t),
-                       left + pw, py(t));
-    svg += detail::svg_text(left - 6, py(t) + 4, detail::tick_label(t), 11, "end", "class=\"tick\"");
+    svg += fmt::format(
+        "<line class=\"grid\" x1=\"{:.1f}\" y1=\"{:.1f}\" x2=\"{:.1f}\" y2=\"{:.1f}\" "
+        "stroke=\"#e3e3e3\"/>\n",
+        left, py(t), left + pw, py(t));
+    svg +=
+        detail::svg_text(left - 6, py(t) + 4, detail::tick_label(t), 11, "end", "class=\"tick\"");
   }
   for (double t : detail::nice_ticks(1, x_hi, 8)) {
     if (t < 1) continue;
-    svg += fmt::format("<line x1=\"{0:.1f}\" y1=\"{1:.1f}\" x2=\"{0:.1f}\" y2=\"{2:.1f}\" stroke=\"#444444\"/>\n", px(t), top + ph,
-                       top + ph + 4);
-    svg += detail::svg_text(px(t), top + ph + 17, detail::tick_label(t), 11, "middle", "class=\"tick\"");
+    svg += fmt::format(
+        "<line x1=\"{0:.1f}\" y1=\"{1:.1f}\" x2=\"{0:.1f}\" y2=\"{2:.1f}\" stroke=\"#444444\"/>\n",
+        px(t), top + ph, top + ph + 4);
+    svg += detail::svg_text(px(t), top + ph + 17, detail::tick_label(t), 11, "middle",
+                            "class=\"tick\"");
   }
-  svg += fmt::format("<rect class=\"frame\" x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{:.1f}\" fill=\"none\" stroke=\"#444444\"/>\n",
-                     left, top, pw, ph);
-  svg += detail::svg_text(left + pw / 2, H - 14, options.x_label, 13, "middle", "class=\"x-label\"");
-  svg += detail::svg_text(18, top + ph / 2, options.y_label, 13, "middle",
-                          fmt::format("class=\"y-label\" transform=\"rotate(-90 18 {:.1f})\"", top + ph / 2));
+  svg += fmt::format(
+      "<rect class=\"frame\" x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{:.1f}\" "
+      "fill=\"none\" stroke=\"#444444\"/>\n",
+      left, top, pw, ph);
+  svg +=
+      detail::svg_text(left + pw / 2, H - 14, options.x_label, 13, "middle", "class=\"x-label\"");
+  svg += detail::svg_text(
+      18, top + ph / 2, options.y_label, 13, "middle",
+      fmt::format("class=\"y-label\" transform=\"rotate(-90 18 {:.1f})\"", top + ph / 2));
 
   auto points = [&](const std::vector<double>& v) {
     std::string p;
-    for (std::size_t e = 0; e < v.size(); ++e) p += fmt::format("{}{:.2f},{:.2f}", e != 0 ? " " : "", px(static_cast<double>(e + 1)), py(v[e]));
+    for (std::size_t e = 0; e < v.size(); ++e)
+      p += fmt::format("{}{:.2f},{:.2f}", e != 0 ? " " : "", px(static_cast<double>(e + 1)),
+                       py(v[e]));
     return p;
   };
   svg += "<g clip-path=\"url(#plot)\">\n";
@@ -303,37 +346,54 @@ struct LearningCurveOptions {
     const std::string color = to_hex(series[i].color);
     if (series[i].runs.size() > 1 && options.bands) {
       std::string p;
-      for (std::size_t e = 0; e < st.mean.size(); ++e) p += fmt::format("{:.2f},{:.2f} ", px(static_cast<double>(e + 1)), py(st.mean[e] + st.std[e]));
-      for (std::size_t e = st.mean.size(); e-- > 0;) p += fmt::format("{:.2f},{:.2f} ", px(static_cast<double>(e + 1)), py(st.mean[e] - st.std[e]));
+      for (std::size_t e = 0; e < st.mean.size(); ++e)
+        p += fmt::format("{:.2f},{:.2f} ", px(static_cast<double>(e + 1)),
+                         py(st.mean[e] + st.std[e]));
+      for (std::size_t e = st.mean.size(); e-- > 0;)
+        p += fmt::format("{:.2f},{:.2f} ", px(static_cast<double>(e + 1)),
+                         py(st.mean[e] - st.std[e]));
       p.pop_back();
-      svg += fmt::format("<polygon class=\"band\" data-series=\"{}\" points=\"{}\" fill=\"{}\" fill-opacity=\"0.18\" stroke=\"none\"/>\n",
-                         i, p, color);
+      svg += fmt::format(
+          "<polygon class=\"band\" data-series=\"{}\" points=\"{}\" fill=\"{}\" "
+          "fill-opacity=\"0.18\" stroke=\"none\"/>\n",
+          i, p, color);
     }
-    svg += fmt::format("<polyline class=\"mean\" data-series=\"{}\" points=\"{}\" fill=\"none\" stroke=\"{}\" stroke-width=\"1\" stroke-opacity=\"0.55\"/>\n",
-                       i, points(st.mean), color);
-    svg += fmt::format("<polyline class=\"moving-average\" data-series=\"{}\" points=\"{}\" fill=\"none\" stroke=\"{}\" stroke-width=\"2.5\"/>\n",
-                       i, points(st.moving_average), color);
+    svg += fmt::format(
+        "<polyline class=\"mean\" data-series=\"{}\" points=\"{}\" fill=\"none\" stroke=\"{}\" "
+        "stroke-width=\"1\" stroke-opacity=\"0.55\"/>\n",
+        i, points(st.mean), color);
+    svg += fmt::format(
+        "<polyline class=\"moving-average\" data-series=\"{}\" points=\"{}\" fill=\"none\" "
+        "stroke=\"{}\" stroke-width=\"2.5\"/>\n",
+        i, points(st.moving_average), color);
   }
   svg += "</g>\n";
   // Legend, bottom-right inside the plot (returns rise towards the top, so that corner is free
   // once learning has happened).
-  const double lx = left + pw - 330, ly0 = top + ph - 16.0 * (static_cast<double>(series.size()) + 1) - 8;
-  svg += fmt::format("<rect class=\"legend\" x=\"{:.1f}\" y=\"{:.1f}\" width=\"322\" height=\"{:.1f}\" fill=\"#ffffff\" fill-opacity=\"0.85\" stroke=\"#cccccc\"/>\n",
-                     lx, ly0, 16.0 * (static_cast<double>(series.size()) + 1) + 4);
+  const double lx = left + pw - 330,
+               ly0 = top + ph - 16.0 * (static_cast<double>(series.size()) + 1) - 8;
+  svg += fmt::format(
+      "<rect class=\"legend\" x=\"{:.1f}\" y=\"{:.1f}\" width=\"322\" height=\"{:.1f}\" "
+      "fill=\"#ffffff\" fill-opacity=\"0.85\" stroke=\"#cccccc\"/>\n",
+      lx, ly0, 16.0 * (static_cast<double>(series.size()) + 1) + 4);
   for (std::size_t i = 0; i < series.size(); ++i) {
     const double y = ly0 + 16.0 * static_cast<double>(i + 1);
-    svg += fmt::format("<line x1=\"{:.1f}\" y1=\"{:.1f}\" x2=\"{:.1f}\" y2=\"{:.1f}\" stroke=\"{}\" stroke-width=\"2.5\"/>\n", lx + 8,
-                       y - 4, lx + 30, y - 4, to_hex(series[i].color));
+    svg += fmt::format(
+        "<line x1=\"{:.1f}\" y1=\"{:.1f}\" x2=\"{:.1f}\" y2=\"{:.1f}\" stroke=\"{}\" "
+        "stroke-width=\"2.5\"/>\n",
+        lx + 8, y - 4, lx + 30, y - 4, to_hex(series[i].color));
     const std::string runs =
         series[i].runs.size() <= 1 ? ""
-        : options.bands            ? fmt::format(" (mean \u00b1 std of {} runs)", series[i].runs.size())
-                                   : fmt::format(" (mean of {} runs)", series[i].runs.size());
-    svg += detail::svg_text(lx + 36, y, series[i].name + runs, 11, "start", "class=\"legend-entry\"");
+        : options.bands ? fmt::format(" (mean \u00b1 std of {} runs)", series[i].runs.size())
+                        : fmt::format(" (mean of {} runs)", series[i].runs.size());
+    svg +=
+        detail::svg_text(lx + 36, y, series[i].name + runs, 11, "start", "class=\"legend-entry\"");
   }
-  std::string note = fmt::format("thin: per episode; thick: {}-episode moving average", options.window);
+  std::string note =
+      fmt::format("thin: per episode; thick: {}-episode moving average", options.window);
   if (clipped_low || clipped_high) note += "; y clipped";
-  svg += detail::svg_text(lx + 8, ly0 + 16.0 * (static_cast<double>(series.size()) + 1), note, 10, "start",
-                          "class=\"note\" fill=\"#555555\"");
+  svg += detail::svg_text(lx + 8, ly0 + 16.0 * (static_cast<double>(series.size()) + 1), note, 10,
+                          "start", "class=\"note\" fill=\"#555555\"");
   svg += "</svg>\n";
   return svg;
 }
@@ -363,47 +423,61 @@ struct SvgPolicyOptions {
   detail::check_grid("viz::svg_policy", actions.size(), rows, cols);
   const std::size_t n = actions.size();
   if (!options.marks.empty() && options.marks.size() != n) {
-    tabrl::detail::throw_invalid("viz::svg_policy", "marks must be empty or have one entry per state", options.marks.size());
+    tabrl::detail::throw_invalid(
+        "viz::svg_policy", "marks must be empty or have one entry per state", options.marks.size());
   }
   if (!options.fills.empty() && options.fills.size() != n) {
-    tabrl::detail::throw_invalid("viz::svg_policy", "fills must be empty or have one entry per state", options.fills.size());
+    tabrl::detail::throw_invalid(
+        "viz::svg_policy", "fills must be empty or have one entry per state", options.fills.size());
   }
-  if (options.cell < 8) tabrl::detail::throw_invalid("viz::svg_policy", "cell must be >= 8", options.cell);
+  if (options.cell < 8)
+    tabrl::detail::throw_invalid("viz::svg_policy", "cell must be >= 8", options.cell);
   std::vector<bool> on_path(n, false);
   for (int s : options.path) {
-    if (s < 0 || static_cast<std::size_t>(s) >= n) tabrl::detail::throw_invalid("viz::svg_policy", "path states must be in range", s);
+    if (s < 0 || static_cast<std::size_t>(s) >= n)
+      tabrl::detail::throw_invalid("viz::svg_policy", "path states must be in range", s);
     on_path[static_cast<std::size_t>(s)] = true;
   }
   const double k = options.cell, x0 = 16, y0 = options.title.empty() ? 16 : 44;
   std::string svg = detail::svg_open(x0 * 2 + cols * k, y0 + rows * k + 16);
-  if (!options.title.empty()) svg += detail::svg_text(x0, 28, options.title, 16, "start", "class=\"title\"");
+  if (!options.title.empty())
+    svg += detail::svg_text(x0, 28, options.title, 16, "start", "class=\"title\"");
   for (std::size_t s = 0; s < n; ++s) {
     const double x = x0 + static_cast<double>(static_cast<int>(s) % cols) * k;
     const int row = static_cast<int>(s) / cols;  // integer division on purpose: the row index
     const double y = y0 + static_cast<double>(row) * k;
     const Rgb fill = options.fills.empty() ? Rgb{0xf4, 0xf1, 0xea} : options.fills[s];
-    svg += fmt::format("<rect class=\"cell\" data-state=\"{}\" x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{:.1f}\" fill=\"{}\" stroke=\"#9a948a\"/>\n",
-                       s, x, y, k, k, to_hex(fill));
+    svg += fmt::format(
+        "<rect class=\"cell\" data-state=\"{}\" x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" "
+        "height=\"{:.1f}\" fill=\"{}\" stroke=\"#9a948a\"/>\n",
+        s, x, y, k, k, to_hex(fill));
     const bool marked = !options.marks.empty() && !options.marks[s].empty();
     if (on_path[s] && !marked) {
-      svg += fmt::format("<rect class=\"path\" data-state=\"{}\" x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{:.1f}\" fill=\"#8fb3f0\" fill-opacity=\"0.55\"/>\n",
-                         s, x + 3, y + 3, k - 6, k - 6);
+      svg += fmt::format(
+          "<rect class=\"path\" data-state=\"{}\" x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" "
+          "height=\"{:.1f}\" fill=\"#8fb3f0\" fill-opacity=\"0.55\"/>\n",
+          s, x + 3, y + 3, k - 6, k - 6);
     }
     const double cx = x + k / 2, cy = y + k / 2;
     if (marked) {
       svg += detail::svg_text(cx, cy + k * 0.12, options.marks[s], k * 0.34, "middle",
-                              fmt::format("class=\"mark\" data-state=\"{}\" fill=\"{}\"", s, to_hex(text_color_on(fill))));
+                              fmt::format("class=\"mark\" data-state=\"{}\" fill=\"{}\"", s,
+                                          to_hex(text_color_on(fill))));
       continue;
     }
     const int a = actions[s];
-    if (a < 0 || a > 3) tabrl::detail::throw_invalid("viz::svg_policy", "actions must be in [0, 4) on unmarked cells", a);
+    if (a < 0 || a > 3)
+      tabrl::detail::throw_invalid("viz::svg_policy", "actions must be in [0, 4) on unmarked cells",
+                                   a);
     // An upward arrow (shaft + head) rotated by 90 degrees per action.
     const double L = k * 0.32, head = k * 0.16;
     svg += fmt::format(
-        "<path class=\"arrow\" data-state=\"{}\" data-action=\"{}\" d=\"M{:.1f},{:.1f} L{:.1f},{:.1f} M{:.1f},{:.1f} L{:.1f},{:.1f} L{:.1f},{:.1f}\" "
-        "fill=\"none\" stroke=\"{}\" stroke-width=\"{:.1f}\" stroke-linecap=\"round\" stroke-linejoin=\"round\" transform=\"rotate({} {:.1f} {:.1f})\"/>\n",
-        s, a, cx, cy + L, cx, cy - L, cx - head, cy - L + head, cx, cy - L, cx + head, cy - L + head,
-        on_path[s] ? "#0b2a7a" : "#555555", on_path[s] ? 3.0 : 2.0, 90 * a, cx, cy);
+        "<path class=\"arrow\" data-state=\"{}\" data-action=\"{}\" d=\"M{:.1f},{:.1f} "
+        "L{:.1f},{:.1f} M{:.1f},{:.1f} L{:.1f},{:.1f} L{:.1f},{:.1f}\" "
+        "fill=\"none\" stroke=\"{}\" stroke-width=\"{:.1f}\" stroke-linecap=\"round\" "
+        "stroke-linejoin=\"round\" transform=\"rotate({} {:.1f} {:.1f})\"/>\n",
+        s, a, cx, cy + L, cx, cy - L, cx - head, cy - L + head, cx, cy - L, cx + head,
+        cy - L + head, on_path[s] ? "#0b2a7a" : "#555555", on_path[s] ? 3.0 : 2.0, 90 * a, cx, cy);
   }
   svg += "</svg>\n";
   return svg;

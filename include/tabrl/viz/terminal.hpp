@@ -6,15 +6,15 @@
 
 #include <algorithm>
 #include <cmath>
-#include <limits>
 #include <cstdio>
 #include <cstdlib>
+#include <limits>
 #include <span>
 #include <string>
 #include <vector>
 
-#include <Eigen/Core>
 #include <fmt/format.h>
+#include <Eigen/Core>
 
 #include "../error.hpp"
 #include "color.hpp"
@@ -30,7 +30,8 @@ namespace tabrl::viz {
 /// The colour decision, as a pure function so it can be tested: colour only on a terminal,
 /// never when the user asked for none (`--no-color`), never when NO_COLOR is set to a
 /// non-empty value (https://no-color.org). `no_color_env` is getenv("NO_COLOR") (may be null).
-[[nodiscard]] constexpr bool use_color(bool is_terminal, const char* no_color_env, bool no_color_flag) noexcept {
+[[nodiscard]] constexpr bool use_color(bool is_terminal, const char* no_color_env,
+                                       bool no_color_flag) noexcept {
   const bool env_says_no = no_color_env != nullptr && no_color_env[0] != '\0';
   return is_terminal && !no_color_flag && !env_says_no;
 }
@@ -51,10 +52,10 @@ namespace tabrl::viz {
 
 /// How a text heatmap looks.
 struct TextHeatmapOptions {
-  bool color = false;       ///< 24-bit background colours (else plain text)
-  int precision = -1;       ///< decimals; -1: none when every value is an integer, else 1
+  bool color = false;  ///< 24-bit background colours (else plain text)
+  int precision = -1;  ///< decimals; -1: none when every value is an integer, else 1
   Scale scale = Scale::linear;
-  double lo = NAN;          ///< colour range; NaN: the data's minimum / maximum
+  double lo = NAN;  ///< colour range; NaN: the data's minimum / maximum
   double hi = NAN;
   std::vector<std::string> marks;  ///< per state: when non-empty, shown instead of the value
 };
@@ -62,8 +63,9 @@ struct TextHeatmapOptions {
 namespace detail {
 [[nodiscard]] inline int auto_precision(std::span<const double> values, int precision) {
   if (precision >= 0) return precision;
-  const bool integral = std::all_of(values.begin(), values.end(),
-                                    [](double v) { return std::isfinite(v) && v == std::round(v); });
+  const bool integral = std::all_of(values.begin(), values.end(), [](double v) {
+    return std::isfinite(v) && v == std::round(v);
+  });
   return integral ? 0 : 1;
 }
 
@@ -71,13 +73,15 @@ inline void check_grid(const char* who, std::size_t n, int rows, int cols) {
   if (rows < 1) tabrl::detail::throw_invalid(who, "rows must be >= 1", rows);
   if (cols < 1) tabrl::detail::throw_invalid(who, "cols must be >= 1", cols);
   if (n != static_cast<std::size_t>(rows) * static_cast<std::size_t>(cols)) {
-    tabrl::detail::throw_invalid(who, tabrl::detail::concat("values must have rows * cols = ", rows * cols, " entries"), n);
+    tabrl::detail::throw_invalid(
+        who, tabrl::detail::concat("values must have rows * cols = ", rows * cols, " entries"), n);
   }
 }
 
 inline void append_colored(std::string& out, std::string_view text, Rgb bg) {
   const Rgb fg = text_color_on(bg);
-  out += fmt::format("\x1b[48;2;{};{};{}m\x1b[38;2;{};{};{}m{}\x1b[0m", bg.r, bg.g, bg.b, fg.r, fg.g, fg.b, text);
+  out += fmt::format("\x1b[48;2;{};{};{}m\x1b[38;2;{};{};{}m{}\x1b[0m", bg.r, bg.g, bg.b, fg.r,
+                     fg.g, fg.b, text);
 }
 
 [[nodiscard]] inline std::pair<double, double> finite_range(std::span<const double> v) {
@@ -102,7 +106,8 @@ inline void append_colored(std::string& out, std::string_view text, Rgb bg) {
                                               const TextHeatmapOptions& options = {}) {
   detail::check_grid("viz::heatmap_text", values.size(), rows, cols);
   if (!options.marks.empty() && options.marks.size() != values.size()) {
-    tabrl::detail::throw_invalid("viz::heatmap_text", "marks must be empty or have one entry per state",
+    tabrl::detail::throw_invalid("viz::heatmap_text",
+                                 "marks must be empty or have one entry per state",
                                  options.marks.size());
   }
   const int precision = detail::auto_precision(values, options.precision);
@@ -112,8 +117,9 @@ inline void append_colored(std::string& out, std::string_view text, Rgb bg) {
   std::vector<std::string> cells(values.size());
   std::size_t width = 1;
   for (std::size_t s = 0; s < values.size(); ++s) {
-    cells[s] = !options.marks.empty() && !options.marks[s].empty() ? options.marks[s]
-                                                                   : fmt::format("{:.{}f}", values[s], precision);
+    cells[s] = !options.marks.empty() && !options.marks[s].empty()
+                   ? options.marks[s]
+                   : fmt::format("{:.{}f}", values[s], precision);
     width = std::max(width, cells[s].size());
   }
   std::string out;
@@ -135,7 +141,7 @@ inline void append_colored(std::string& out, std::string_view text, Rgb bg) {
 
 /// heatmap_text for integer values such as visit counts.
 template <class Int>
-  requires std::is_integral_v<Int>
+requires std::is_integral_v<Int>
 [[nodiscard]] std::string heatmap_text(std::span<const Int> values, int rows, int cols,
                                        const TextHeatmapOptions& options = {}) {
   const std::vector<double> v(values.begin(), values.end());
@@ -154,10 +160,12 @@ template <class Int>
 /// cliff, "G" for the goal) replaces the arrow. With `color`, arrows are Unicode and marked
 /// cells are highlighted; without, everything is ASCII. Throws on a size mismatch.
 [[nodiscard]] inline std::string policy_text(std::span<const int> actions, int rows, int cols,
-                                             std::span<const std::string> marks = {}, bool color = false) {
+                                             std::span<const std::string> marks = {},
+                                             bool color = false) {
   detail::check_grid("viz::policy_text", actions.size(), rows, cols);
   if (!marks.empty() && marks.size() != actions.size()) {
-    tabrl::detail::throw_invalid("viz::policy_text", "marks must be empty or have one entry per state", marks.size());
+    tabrl::detail::throw_invalid("viz::policy_text",
+                                 "marks must be empty or have one entry per state", marks.size());
   }
   std::string out;
   for (int r = 0; r < rows; ++r) {
@@ -178,7 +186,8 @@ template <class Int>
 
 /// Joins two multi-line blocks side by side with `gap` spaces, padding the left block to its
 /// widest visible line (escape sequences do not count). For comparing two grids.
-[[nodiscard]] inline std::string side_by_side(std::string_view left, std::string_view right, int gap = 4) {
+[[nodiscard]] inline std::string side_by_side(std::string_view left, std::string_view right,
+                                              int gap = 4) {
   auto lines = [](std::string_view t) {
     std::vector<std::string_view> v;
     while (!t.empty()) {
@@ -220,7 +229,8 @@ template <class Int>
 template <class Table>
 [[nodiscard]] std::vector<double> max_q(const Table& q) {
   std::vector<double> out(static_cast<std::size_t>(q.rows()));
-  for (Eigen::Index s = 0; s < q.rows(); ++s) out[static_cast<std::size_t>(s)] = static_cast<double>(q.row(s).maxCoeff());
+  for (Eigen::Index s = 0; s < q.rows(); ++s)
+    out[static_cast<std::size_t>(s)] = static_cast<double>(q.row(s).maxCoeff());
   return out;
 }
 

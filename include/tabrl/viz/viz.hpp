@@ -4,10 +4,10 @@
 /// report gif_available / png_available).
 
 #include "color.hpp"
-#include "image.hpp"
-#include "terminal.hpp"
-#include "svg.hpp"
 #include "frame.hpp"
 #include "gif.hpp"
+#include "image.hpp"
 #include "png.hpp"
 #include "progress.hpp"
+#include "svg.hpp"
+#include "terminal.hpp"

@@ -19,7 +19,8 @@ class TableModel {
   TableModel() = default;
   TableModel(int num_states, int num_actions, std::string name)
       : num_states_(num_states), num_actions_(num_actions), name_(std::move(name)) {
-    offsets_.reserve(static_cast<std::size_t>(num_states) * static_cast<std::size_t>(num_actions) + 1);
+    offsets_.reserve(static_cast<std::size_t>(num_states) * static_cast<std::size_t>(num_actions) +
+                     1);
     offsets_.push_back(0);
   }
 
@@ -56,7 +57,8 @@ class TableModel {
   }
   void check_action(const char* where, int action) const {
     if (action < 0 || action >= num_actions_) {
-      throw_invalid(name_ + "::" + where, concat("action must be in [0, ", num_actions_, ")"), action);
+      throw_invalid(name_ + "::" + where, concat("action must be in [0, ", num_actions_, ")"),
+                    action);
     }
   }
   [[nodiscard]] const std::string& name() const noexcept { return name_; }
@@ -89,7 +91,8 @@ class EpisodeCursor {
   void check_can_step(const std::string& name) const {
     if (!started_) throw LogicError("tabrl::" + name + "::step: called before reset()");
     if (done_) {
-      throw LogicError("tabrl::" + name + "::step: episode has terminated, call reset() before stepping");
+      throw LogicError("tabrl::" + name +
+                       "::step: episode has terminated, call reset() before stepping");
     }
   }
   StepResult advance(const Outcome& o) {
