@@ -89,6 +89,21 @@ inline void validate(const TrainOptions& o) {
   if (o.updates_per_step < 0)
     throw_invalid("train", "updates_per_step must be >= 0", o.updates_per_step);
 }
+/// Checks that agent, environment and training state agree on their sizes; `who` names the
+/// loop in the message. Shared by every training loop.
+template <class AgentT, class Env>
+void check_sizes(const char* who, const AgentT& agent, const Env& env, const TrainingState& state) {
+  if (agent.num_states() != env.num_states() || agent.num_actions() != env.num_actions()) {
+    throw_invalid(who,
+                  concat("agent table must match the environment (", env.num_states(), " x ",
+                         env.num_actions(), ")"),
+                  concat(agent.num_states(), " x ", agent.num_actions()));
+  }
+  if (state.log.visit_counts.size() != static_cast<std::size_t>(env.num_states())) {
+    throw_invalid(who, "TrainingState must be made for the environment's state count",
+                  state.log.visit_counts.size());
+  }
+}
 }  // namespace detail
 
 /// Runs episodes state.episode .. options.episodes - 1, continuing `state`. Each episode
@@ -105,16 +120,7 @@ void run_training(AgentT& agent, Env& env, Memory& replay, const TrainOptions& o
         "train", detail::concat("batch_size must be <= memory capacity ", replay.capacity()),
         options.batch_size);
   }
-  if (agent.num_states() != env.num_states() || agent.num_actions() != env.num_actions()) {
-    detail::throw_invalid("train",
-                          detail::concat("agent table must match the environment (",
-                                         env.num_states(), " x ", env.num_actions(), ")"),
-                          detail::concat(agent.num_states(), " x ", agent.num_actions()));
-  }
-  if (state.log.visit_counts.size() != static_cast<std::size_t>(env.num_states())) {
-    detail::throw_invalid("train", "TrainingState must be made for the environment's state count",
-                          state.log.visit_counts.size());
-  }
+  detail::check_sizes("train", agent, env, state);
   typename Memory::minibatch_type batch;
   TrainingLog& log = state.log;
   const auto started = std::chrono::steady_clock::now();

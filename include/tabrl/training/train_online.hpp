@@ -31,17 +31,7 @@ void run_online_training(AgentT& agent, Env& env, const TrainOptions& options, T
     detail::throw_invalid("train_online", "updates_per_step must be 1 for online learning",
                           options.updates_per_step);
   }
-  if (agent.num_states() != env.num_states() || agent.num_actions() != env.num_actions()) {
-    detail::throw_invalid("train_online",
-                          detail::concat("agent table must match the environment (",
-                                         env.num_states(), " x ", env.num_actions(), ")"),
-                          detail::concat(agent.num_states(), " x ", agent.num_actions()));
-  }
-  if (state.log.visit_counts.size() != static_cast<std::size_t>(env.num_states())) {
-    detail::throw_invalid("train_online",
-                          "TrainingState must be made for the environment's state count",
-                          state.log.visit_counts.size());
-  }
+  detail::check_sizes("train_online", agent, env, state);
   TrainingLog& log = state.log;
   const auto started = std::chrono::steady_clock::now();
   for (; state.episode < options.episodes; ++state.episode) {
