@@ -5,6 +5,7 @@
 
 #include "color.hpp"
 #include "frame.hpp"
+#include "env_frames.hpp"
 #include "gif.hpp"
 #include "image.hpp"
 #include "png.hpp"
