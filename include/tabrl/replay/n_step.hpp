@@ -22,6 +22,11 @@ namespace tabrl {
 /// after every episode, so also after a truncation) flushes the rest, bootstrapping from the
 /// last state with gamma^k. Sampled minibatches carry gamma^k in `discounts`, which the
 /// agents use instead of gamma. With n = 1 this is the plain memory, bit for bit.
+///
+/// `Memory` is a ReplayMemory or a PrioritizedReplay (anything with head(), push(transition)
+/// and sample(n, rng, batch) filling `slots`); update_priorities() is forwarded when the
+/// memory has it, so train() keeps prioritizing n-step rows by their TD errors. The agent's
+/// gamma must equal the one given here: the stored returns and gamma^k were computed with it.
 template <class Memory = ReplayMemory<>>
 class NStepReplay {
  public:
@@ -72,6 +77,15 @@ class NStepReplay {
       out.discounts[i] = discounts_[static_cast<std::size_t>(out.slots[i])];
   }
 
+  /// Forwards to the memory's update_priorities (prioritized replay); absent otherwise.
+  template <class Errors>
+  requires requires(Memory& m, const minibatch_type& b, const Errors& e) {
+    m.update_priorities(b, e);
+  }
+  void update_priorities(const minibatch_type& batch, const Errors& td_errors) {
+    memory_.update_priorities(batch, td_errors);
+  }
+
  private:
   void flush() {
     while (!pending_.empty()) emit_front();
@@ -86,7 +100,10 @@ class NStepReplay {
     const auto& first = pending_.front();
     const auto& last = pending_.back();
     const std::size_t slot = memory_.head();
-    memory_.push(first.state, first.action, g, last.next_state, last.terminated);
+    // Through push(transition), which every memory has; the plain memory's own push(t)
+    // forwards the same double reward, so n = 1 stays bit-identical to it.
+    memory_.push(
+        BasicTransition<double>{first.state, first.action, g, last.next_state, last.terminated});
     discounts_[slot] = static_cast<reward_type>(discount);
     pending_.pop_front();
   }

@@ -33,6 +33,9 @@ struct PrioritizedConfig {
 template <class Reward = double, class Index = std::int32_t, class Action = std::uint8_t>
 class PrioritizedReplay {
  public:
+  using reward_type = Reward;
+  using index_type = Index;
+  using action_type = Action;
   using minibatch_type = BasicMinibatch<Reward, Index>;
   using transition_type = BasicTransition<Reward>;
 
@@ -61,6 +64,9 @@ class PrioritizedReplay {
     return memory_;
   }
   [[nodiscard]] const SumTree& tree() const noexcept { return tree_; }
+  /// Physical slot the next push writes to (as in ReplayMemory; adapters key per-slot data
+  /// such as n-step discounts by it).
+  [[nodiscard]] std::size_t head() const noexcept { return memory_.head(); }
   [[nodiscard]] double max_priority() const noexcept { return max_priority_; }
   /// Beta for the next sample.
   [[nodiscard]] double beta() const noexcept { return beta_(samples_); }

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <limits>
 
 #include "../error.hpp"
 
@@ -81,5 +82,20 @@ struct EpsilonSchedule {
 };
 template <class AgentT>
 EpsilonSchedule(AgentT&, Schedule) -> EpsilonSchedule<AgentT>;
+
+/// The same for the learning rate: episode e + 1 gets alpha = schedule(e + 1), clamped to
+/// (0, 1] (a schedule that decays to 0 would stop learning and is rejected by set_alpha).
+/// Set alpha to schedule(0) before training.
+template <class AgentT>
+struct AlphaSchedule {
+  AgentT& agent;
+  Schedule schedule;
+  template <class Event>
+  void on_episode_end(const Event& e) {
+    agent.set_alpha(std::clamp(schedule(e.episode + 1), std::numeric_limits<double>::min(), 1.0));
+  }
+};
+template <class AgentT>
+AlphaSchedule(AgentT&, Schedule) -> AlphaSchedule<AgentT>;
 
 }  // namespace tabrl
