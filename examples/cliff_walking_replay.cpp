@@ -68,7 +68,7 @@ void add_flags(CLI::App& app, Config& c) {
       ->check(CLI::IsMember({"q", "sarsa", "expected-sarsa", "double-q"}));
   app.add_option("--replay", c.replay, "uniform or prioritized (proportional, with a sum tree)")
       ->check(CLI::IsMember({"uniform", "prioritized"}));
-  app.add_option("--n-step", c.n_step, "n-step returns with uniform replay")->check(CLI::PositiveNumber);
+  app.add_option("--n-step", c.n_step, "n-step returns (with either replay)")->check(CLI::PositiveNumber);
   app.add_option("--per-alpha", c.per_alpha, "prioritized replay: priority exponent (>= 0)");
   app.add_option("--per-beta", c.per_beta,
                  "prioritized replay: importance-sampling exponent, annealed to 1 over the run");
@@ -236,15 +236,16 @@ void train_with_checkpoints(const Config& c, Agent& agent, Env& env, Memory& mem
 template <class F>
 int with_agent_and_memory(const Config& c, int states, int actions, F&& f) {
   const tabrl::TDConfig cfg{.gamma = c.gamma, .alpha = c.alpha, .epsilon = c.epsilon, .duplicates = c.duplicates};
-  if (c.replay == "prioritized" && c.n_step != 1) {
-    throw tabrl::InvalidArgument("--n-step works with --replay uniform only");
-  }
   auto with_memory = [&](auto& agent) -> int {
     if (c.replay == "prioritized") {
       // beta reaches 1 after about one sample per expected env step of the run
       tabrl::PrioritizedReplay<> memory(
           c.memory, {.alpha = c.per_alpha, .beta = c.per_beta,
                      .beta_steps = std::max<std::int64_t>(1, static_cast<std::int64_t>(c.episodes) * 20)});
+      if (c.n_step > 1) {  // n-step rows, still prioritized by their TD errors
+        tabrl::NStepReplay<tabrl::PrioritizedReplay<>> nstep(std::move(memory), c.n_step, c.gamma);
+        return f(agent, nstep);
+      }
       return f(agent, memory);
     }
     if (c.n_step > 1) {
