@@ -5,9 +5,11 @@
 /// differ only in how they value the next state (max, expectation, the other table...).
 
 #include <algorithm>
+#include <bit>
 #include <cstdint>
 #include <numeric>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "../error.hpp"
@@ -34,7 +36,7 @@ class MinibatchEngine {
     const Eigen::Index n = batch.size();
     flat_index_.resize(n);
     current_.resize(n);
-    next_value_.resize(n);
+    new_value_.resize(n);
     td_errors_.resize(n);
     const bool weighted = batch.weights.size() != 0;
     const bool discounted = batch.discounts.size() != 0;
@@ -54,28 +56,22 @@ class MinibatchEngine {
       }
       return;
     }
-    // 1. Gather from the pre-update table (as numpy's fancy-indexed update reads it): Q(s, a)
-    //    and the value of s'. Gathers do not vectorize, so this is one fused pass; the common
-    //    4-action case gets fixed-size rows so reductions over a row unroll.
-    if (table.cols() == 4) {
-      gather<4>(who, table, batch, next_value);
-    } else {
-      gather<Eigen::Dynamic>(who, table, batch, next_value);
-    }
-    // 2. TD errors as one vectorized Eigen expression over the batch columns (terminated rows
-    //    carry a zero next-state value, so gamma * 0 adds exactly nothing).
-    if (discounted) {  // n-step rows: each bootstraps with its own gamma^k
-      td_errors_.noalias() =
-          (batch.rewards.template cast<Scalar>().array() +
-           batch.discounts.template cast<Scalar>().array() * next_value_.array() - current_.array())
-              .matrix();
-    } else {
-      td_errors_.noalias() = batch.rewards.template cast<Scalar>() +
-                             static_cast<Scalar>(gamma) * next_value_ - current_;
-    }
-    // 3. Scatter in row order: with DuplicateRule::last the last duplicate's write survives.
-    //    Importance weights (prioritized replay) scale each row's step.
+    const auto g = static_cast<Scalar>(gamma);
     const auto a = static_cast<Scalar>(alpha);
+    if (rule == DuplicateRule::last && !weighted) {
+      // The common case (the notebook's rule, uniform replay) in one pass: gather from the
+      // pre-update table, TD error, new value; then the scatter. Each row costs a handful of
+      // loads and three stores, with no intermediate columns to write and read back.
+      gather_dispatch<true>(who, table, batch, next_value, g, a, discounted);
+      scatter_new_values(table);
+      return;
+    }
+    // 1. Gather from the pre-update table (as numpy's fancy-indexed update reads it): Q(s, a)
+    //    and the TD error r + gamma * value(s') - Q(s, a), with value(s') = 0 on terminated rows
+    //    (gamma * 0 adds exactly nothing). One fused pass: gathers do not vectorize.
+    gather_dispatch<false>(who, table, batch, next_value, g, a, discounted);
+    // 2. Scatter in row order: with DuplicateRule::last the last duplicate's write survives.
+    //    Importance weights (prioritized replay) scale each row's step.
     if (rule == DuplicateRule::mean || weighted) {
       mean_errors_ = td_errors_;
       if (weighted) mean_errors_.array() *= batch.weights.template cast<Scalar>().array();
@@ -117,36 +113,86 @@ class MinibatchEngine {
     throw_invalid(where, concat("state must be in [0, ", ns, ")"), next);
   }
 
-  template <int Actions, class R, class I, class NextValue>
+  // One pass over the batch: validate the row, gather Q(s, a) and the value of s' from the
+  // pre-update table, and compute the TD error (r + gamma_i * value) - Q(s, a), the exact
+  // operation order of the vectorized form it replaced. With `Direct` the new value Q(s, a) +
+  // alpha * error is computed here too (for scatter_new_values); otherwise Q(s, a) is kept in
+  // current_ for the weighted or averaged step.
+  // Chooses the gather instantiation: fixed-size rows for the common 4-action case (so the
+  // reductions over a row unroll) and a loop without the per-row discount test.
+  template <bool Direct, class R, class I, class NextValue>
+  void gather_dispatch(const char* who, const QTable<Scalar>& table,
+                       const BasicMinibatch<R, I>& batch, const NextValue& next_value, Scalar gamma,
+                       Scalar alpha, bool discounted) {
+    if (table.cols() == 4) {
+      if (discounted) {
+        gather<4, Direct, true>(who, table, batch, next_value, gamma, alpha);
+      } else {
+        gather<4, Direct, false>(who, table, batch, next_value, gamma, alpha);
+      }
+    } else if (discounted) {
+      gather<Eigen::Dynamic, Direct, true>(who, table, batch, next_value, gamma, alpha);
+    } else {
+      gather<Eigen::Dynamic, Direct, false>(who, table, batch, next_value, gamma, alpha);
+    }
+  }
+
+  // +0 when `zero`, else v, without a branch: terminated rows come at random, so a branch
+  // would mispredict on most of them. Bit masking keeps v's exact bits (and gives +0.0, the
+  // value the vectorized form used).
+  [[nodiscard]] static Scalar zero_if(bool zero, Scalar v) noexcept {
+    using Bits = std::conditional_t<sizeof(Scalar) == 8, std::uint64_t, std::uint32_t>;
+    static_assert(sizeof(Bits) == sizeof(Scalar), "Scalar must be a 32- or 64-bit float");
+    const Bits keep = Bits{0} - static_cast<Bits>(!zero);
+    return std::bit_cast<Scalar>(static_cast<Bits>(std::bit_cast<Bits>(v) & keep));
+  }
+
+  template <int Actions, bool Direct, bool Discounted, class R, class I, class NextValue>
   void gather(const char* who, const QTable<Scalar>& table, const BasicMinibatch<R, I>& batch,
-              NextValue& next_value) {
+              const NextValue& next_value, Scalar gamma, Scalar alpha) {
     const auto ns = static_cast<std::uint64_t>(table.rows());
     const auto na = static_cast<std::uint64_t>(table.cols());
     const Eigen::Index n = batch.size();
-    // Raw pointers read once: stores into the Eigen::Index column could otherwise alias the
-    // vectors' own size fields and force reloads on every row.
+    // Raw pointers and a local copy of the value callable, read once: stores into the output
+    // columns could otherwise alias the vectors' pointers or the callable's captures (the
+    // uint8_t column may alias anything) and force reloads on every row.
+    const NextValue value_of = next_value;
     const Scalar* q = table.data();
     const I* states = batch.states.data();
     const I* actions = batch.actions.data();
+    const R* rewards = batch.rewards.data();
     const I* next_states = batch.next_states.data();
     const std::uint8_t* terminated = batch.terminated.data();
+    const R* discounts = batch.discounts.data();
     Eigen::Index* flat = flat_index_.data();
-    Scalar* current = current_.data();
-    Scalar* next_values = next_value_.data();
+    Scalar* td = td_errors_.data();
+    Scalar* out = Direct ? new_value_.data() : current_.data();
     for (Eigen::Index i = 0; i < n; ++i) {
       const auto s = static_cast<std::uint64_t>(static_cast<std::int64_t>(states[i]));
-      const auto a = static_cast<std::uint64_t>(static_cast<std::int64_t>(actions[i]));
+      const auto act = static_cast<std::uint64_t>(static_cast<std::int64_t>(actions[i]));
       const auto next = static_cast<std::uint64_t>(static_cast<std::int64_t>(next_states[i]));
-      if (s >= ns || a >= na || next >= ns) [[unlikely]] {
+      if (s >= ns || act >= na || next >= ns) [[unlikely]] {
         check_row(who, table, static_cast<std::int64_t>(states[i]),
                   static_cast<std::int64_t>(actions[i]), static_cast<std::int64_t>(next_states[i]));
       }
-      const auto lin = static_cast<Eigen::Index>(s * na + a);
+      const auto lin = static_cast<Eigen::Index>(s * na + act);
       flat[i] = lin;
-      current[i] = q[lin];
-      const Scalar v = next_value.template operator()<Actions>(next);
-      next_values[i] = terminated[i] != 0 ? Scalar(0) : v;
+      const Scalar current = q[lin];
+      const Scalar value = zero_if(terminated[i] != 0, value_of.template operator()<Actions>(next));
+      const Scalar discount = Discounted ? static_cast<Scalar>(discounts[i]) : gamma;
+      const Scalar error = (static_cast<Scalar>(rewards[i]) + discount * value) - current;
+      td[i] = error;
+      out[i] = Direct ? current + alpha * error : current;
     }
+  }
+
+  // Q(s_i, a_i) = new_value_i, in row order (the last duplicate's write survives).
+  void scatter_new_values(QTable<Scalar>& table) noexcept {
+    Scalar* q = table.data();
+    const Eigen::Index* flat = flat_index_.data();
+    const Scalar* values = new_value_.data();
+    const Eigen::Index n = flat_index_.size();
+    for (Eigen::Index i = 0; i < n; ++i) q[flat[i]] = values[i];
   }
 
   // Q(s_i, a_i) = current_i + alpha * step_i, in row order. A plain loop: Eigen's assignment to
@@ -180,7 +226,7 @@ class MinibatchEngine {
 
   Eigen::Matrix<Eigen::Index, Eigen::Dynamic, 1> flat_index_;
   Column current_;
-  Column next_value_;
+  Column new_value_;
   Column td_errors_;
   Column mean_errors_;
   std::vector<Eigen::Index> order_;

@@ -44,9 +44,10 @@ class QLearningAgent : public TDAgent<Scalar> {
     engine_.run(
         "QLearningAgent", this->q_, batch, this->duplicates_, this->gamma_, this->alpha_,
         [q, na]<int N>(std::uint64_t next) {
-          return Eigen::Map<const Eigen::Matrix<Scalar, 1, N>>(
-                     q + next * static_cast<std::uint64_t>(na), na)
-              .maxCoeff();
+          // With N fixed the row offset is a shift, not a multiply by a runtime width.
+          const auto width =
+              N == Eigen::Dynamic ? static_cast<std::uint64_t>(na) : static_cast<std::uint64_t>(N);
+          return Eigen::Map<const Eigen::Matrix<Scalar, 1, N>>(q + next * width, na).maxCoeff();
         },
         [this](Eigen::Index s, Eigen::Index a, Scalar r, Eigen::Index next, bool terminated,
                Scalar gamma,
