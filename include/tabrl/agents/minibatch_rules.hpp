@@ -36,6 +36,7 @@ class MinibatchEngine {
     const Eigen::Index n = batch.size();
     flat_index_.resize(n);
     current_.resize(n);
+    next_value_.resize(n);
     new_value_.resize(n);
     td_errors_.resize(n);
     const bool weighted = batch.weights.size() != 0;
@@ -58,17 +59,19 @@ class MinibatchEngine {
     }
     const auto g = static_cast<Scalar>(gamma);
     const auto a = static_cast<Scalar>(alpha);
+    // 1. Gather from the pre-update table (as numpy's fancy-indexed update reads it): Q(s, a)
+    //    and the value of s' (0 on terminated rows), in one scalar pass because gathers do not
+    //    vectorize; then the TD errors r + gamma * value(s') - Q(s, a) as one vectorized Eigen
+    //    expression over the batch columns. Keeping the arithmetic out of the gather loop keeps
+    //    each row's dependency chain short, so the out-of-order core overlaps many rows: fused
+    //    into the loop, the same work ran slower.
     if (rule == DuplicateRule::last && !weighted) {
-      // The common case (the notebook's rule, uniform replay) in one pass: gather from the
-      // pre-update table, TD error, new value; then the scatter. Each row costs a handful of
-      // loads and three stores, with no intermediate columns to write and read back.
+      // The common case (the notebook's rule, uniform replay): the new values Q(s, a) + alpha *
+      // error come from the same vectorized pass, and the scatter only copies them.
       gather_dispatch<true>(who, table, batch, next_value, g, a, discounted);
       scatter_new_values(table);
       return;
     }
-    // 1. Gather from the pre-update table (as numpy's fancy-indexed update reads it): Q(s, a)
-    //    and the TD error r + gamma * value(s') - Q(s, a), with value(s') = 0 on terminated rows
-    //    (gamma * 0 adds exactly nothing). One fused pass: gathers do not vectorize.
     gather_dispatch<false>(who, table, batch, next_value, g, a, discounted);
     // 2. Scatter in row order: with DuplicateRule::last the last duplicate's write survives.
     //    Importance weights (prioritized replay) scale each row's step.
@@ -113,11 +116,9 @@ class MinibatchEngine {
     throw_invalid(where, concat("state must be in [0, ", ns, ")"), next);
   }
 
-  // One pass over the batch: validate the row, gather Q(s, a) and the value of s' from the
-  // pre-update table, and compute the TD error (r + gamma_i * value) - Q(s, a), the exact
-  // operation order of the vectorized form it replaced. With `Direct` the new value Q(s, a) +
-  // alpha * error is computed here too (for scatter_new_values); otherwise Q(s, a) is kept in
-  // current_ for the weighted or averaged step.
+  // Validates the batch, gathers Q(s, a) into current_ and the value of s' into next_value_,
+  // then computes td_errors_ = (r + gamma_i * value) - Q(s, a) with Eigen (the operation order
+  // of the original fancy-indexed form) and, with `Direct`, new_value_ = Q(s, a) + alpha * error.
   // Chooses the gather instantiation: fixed-size rows for the common 4-action case (so the
   // reductions over a row unroll) and a loop without the per-row discount test.
   template <bool Direct, class R, class I, class NextValue>
@@ -160,13 +161,11 @@ class MinibatchEngine {
     const Scalar* q = table.data();
     const I* states = batch.states.data();
     const I* actions = batch.actions.data();
-    const R* rewards = batch.rewards.data();
     const I* next_states = batch.next_states.data();
     const std::uint8_t* terminated = batch.terminated.data();
-    const R* discounts = batch.discounts.data();
     Eigen::Index* flat = flat_index_.data();
-    Scalar* td = td_errors_.data();
-    Scalar* out = Direct ? new_value_.data() : current_.data();
+    Scalar* current = current_.data();
+    Scalar* values = next_value_.data();
     for (Eigen::Index i = 0; i < n; ++i) {
       const auto s = static_cast<std::uint64_t>(static_cast<std::int64_t>(states[i]));
       const auto act = static_cast<std::uint64_t>(static_cast<std::int64_t>(actions[i]));
@@ -177,13 +176,18 @@ class MinibatchEngine {
       }
       const auto lin = static_cast<Eigen::Index>(s * na + act);
       flat[i] = lin;
-      const Scalar current = q[lin];
-      const Scalar value = zero_if(terminated[i] != 0, value_of.template operator()<Actions>(next));
-      const Scalar discount = Discounted ? static_cast<Scalar>(discounts[i]) : gamma;
-      const Scalar error = (static_cast<Scalar>(rewards[i]) + discount * value) - current;
-      td[i] = error;
-      out[i] = Direct ? current + alpha * error : current;
+      current[i] = q[lin];
+      values[i] = zero_if(terminated[i] != 0, value_of.template operator()<Actions>(next));
     }
+    if constexpr (Discounted) {
+      td_errors_.noalias() =
+          (batch.rewards.template cast<Scalar>().array() +
+           batch.discounts.template cast<Scalar>().array() * next_value_.array() - current_.array())
+              .matrix();
+    } else {
+      td_errors_.noalias() = batch.rewards.template cast<Scalar>() + gamma * next_value_ - current_;
+    }
+    if constexpr (Direct) new_value_.noalias() = current_ + alpha * td_errors_;
   }
 
   // Q(s_i, a_i) = new_value_i, in row order (the last duplicate's write survives).
@@ -226,6 +230,7 @@ class MinibatchEngine {
 
   Eigen::Matrix<Eigen::Index, Eigen::Dynamic, 1> flat_index_;
   Column current_;
+  Column next_value_;
   Column new_value_;
   Column td_errors_;
   Column mean_errors_;
