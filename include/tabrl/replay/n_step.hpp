@@ -27,6 +27,11 @@ namespace tabrl {
 /// and sample(n, rng, batch) filling `slots`); update_priorities() is forwarded when the
 /// memory has it, so train() keeps prioritizing n-step rows by their TD errors. The agent's
 /// gamma must equal the one given here: the stored returns and gamma^k were computed with it.
+///
+/// For n > 1 the stored return follows the actions the behaviour policy of that time took
+/// after a_t (exploration included), so replaying it is off-policy in the same way as a
+/// replayed SARSA a', without a correction (as in Rainbow). The bias grows with n, epsilon
+/// and alpha: keep n small, or lower alpha (measured in the README's algorithms section).
 template <class Memory = ReplayMemory<>>
 class NStepReplay {
  public:
