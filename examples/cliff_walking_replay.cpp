@@ -379,6 +379,10 @@ int main(int argc, char** argv) {
     if (config.checkpoint_every > 0 && config.save.empty()) {
       throw tabrl::InvalidArgument("--checkpoint-every needs --save PATH");
     }
+    if ((app.count("--per-alpha") > 0 || app.count("--per-beta") > 0) &&
+        config.replay != "prioritized") {  // silently ignoring them would mislead
+      throw tabrl::InvalidArgument("--per-alpha and --per-beta need --replay prioritized");
+    }
     if (config.batch > config.memory) {
       throw tabrl::InvalidArgument(fmt::format(
           "--batch ({}) must not exceed --memory ({})", config.batch, config.memory));
