@@ -165,8 +165,8 @@ class FrozenLake {
           detail::throw_invalid("FrozenLake", "map cells must be one of S F H G",
                                 std::string(1, ch));
         }
-        starts += ch == 'S';
-        goals += ch == 'G';
+        starts += ch == 'S' ? 1 : 0;
+        goals += ch == 'G' ? 1 : 0;
       }
     }
     if (starts != 1) detail::throw_invalid("FrozenLake", "map must have exactly one S", starts);
@@ -187,7 +187,8 @@ class FrozenLake {
         const int nr = r + dr, nc = c + dc;
         if (nr < 0 || nc < 0 || nr >= n || nc >= n) continue;
         const auto k = static_cast<std::size_t>(nr * n + nc);
-        if (seen[k] || board[static_cast<std::size_t>(nr)][static_cast<std::size_t>(nc)] == 'H')
+        if (seen[k] != 0 ||
+            board[static_cast<std::size_t>(nr)][static_cast<std::size_t>(nc)] == 'H')
           continue;
         seen[k] = 1;
         stack.emplace_back(nr, nc);

@@ -87,12 +87,13 @@ class Taxi {
   [[nodiscard]] static std::array<std::uint8_t, 6> action_mask(int state) {
     const Decoded d = decode(state);
     std::array<std::uint8_t, 6> mask{};
-    mask[south] = d.taxi_row < 4;
-    mask[north] = d.taxi_row > 0;
-    mask[east] = d.taxi_col < 4 && open_east(d.taxi_row, d.taxi_col);
-    mask[west] = d.taxi_col > 0 && open_east(d.taxi_row, d.taxi_col - 1);
-    mask[pickup] = d.passenger < 4 && at_stand(d, d.passenger);
-    mask[dropoff] = d.passenger == in_taxi && stand_index(d.taxi_row, d.taxi_col) >= 0;
+    auto flag = [](bool b) { return static_cast<std::uint8_t>(b ? 1 : 0); };
+    mask[south] = flag(d.taxi_row < 4);
+    mask[north] = flag(d.taxi_row > 0);
+    mask[east] = flag(d.taxi_col < 4 && open_east(d.taxi_row, d.taxi_col));
+    mask[west] = flag(d.taxi_col > 0 && open_east(d.taxi_row, d.taxi_col - 1));
+    mask[pickup] = flag(d.passenger < 4 && at_stand(d, d.passenger));
+    mask[dropoff] = flag(d.passenger == in_taxi && stand_index(d.taxi_row, d.taxi_col) >= 0);
     return mask;
   }
 

@@ -15,6 +15,7 @@
 ///   state:    4 x u64 generator state, i32 episode, i64 env_steps, i64 updates, f64 seconds,
 ///             u64 n + n f64 returns, u64 n + n i64 lengths, u64 n + n i64 visit counts
 
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <filesystem>
@@ -29,7 +30,8 @@
 
 namespace tabrl {
 
-inline constexpr char checkpoint_magic[] = "TABRLCK";
+/// The 8-byte magic at the start of every checkpoint file.
+inline constexpr std::array<char, 8> checkpoint_magic{'T', 'A', 'B', 'R', 'L', 'C', 'K', '\0'};
 inline constexpr std::uint32_t checkpoint_format_version = 1;
 
 /// Writes a checkpoint to a stream. Throws IoError if the stream fails.
@@ -38,7 +40,7 @@ void write_checkpoint(std::ostream& out, const TDAgent<Scalar>& agent,
                       const ReplayMemory<R, I, A>& memory, const TrainingState& state,
                       const TrainOptions& options) {
   detail::BinaryWriter w(out);
-  w.bytes(checkpoint_magic, 8);
+  w.bytes(checkpoint_magic.data(), checkpoint_magic.size());
   w.value(checkpoint_format_version);
   w.value(static_cast<std::int32_t>(options.episodes));
   w.value(static_cast<std::uint64_t>(options.batch_size));
@@ -99,7 +101,7 @@ void parse_checkpoint(const std::vector<unsigned char>& bytes, const std::string
                       TDAgent<Scalar>& agent, ReplayMemory<R, I, A>& memory, TrainingState& state,
                       TrainOptions& options) {
   detail::BinaryReader r(bytes, who);
-  r.magic(std::string_view(checkpoint_magic, 8));
+  r.magic(std::string_view(checkpoint_magic.data(), checkpoint_magic.size()));
   const auto version = r.value<std::uint32_t>();
   if (version != checkpoint_format_version) {
     r.fail(FormatProblem::version,

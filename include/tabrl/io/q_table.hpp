@@ -11,6 +11,7 @@
 ///   rows*cols scalars, row-major
 ///   u64      FNV-1a 64 checksum of every byte above
 
+#include <array>
 #include <cstdint>
 #include <filesystem>
 #include <limits>
@@ -24,7 +25,8 @@
 
 namespace tabrl {
 
-inline constexpr char q_table_magic[] = "TABRLQT";  // + the terminating '\0': 8 bytes
+/// The 8-byte magic at the start of every Q-table file.
+inline constexpr std::array<char, 8> q_table_magic{'T', 'A', 'B', 'R', 'L', 'Q', 'T', '\0'};
 inline constexpr std::uint32_t q_table_format_version = 1;
 
 /// The shape a loader must find, if the caller knows it (e.g. the agent's table).
@@ -37,7 +39,7 @@ struct Shape {
 template <class Scalar>
 void write_q_table(std::ostream& out, const QTable<Scalar>& q) {
   detail::BinaryWriter w(out);
-  w.bytes(q_table_magic, 8);
+  w.bytes(q_table_magic.data(), q_table_magic.size());
   w.value(q_table_format_version);
   const std::uint8_t header[4] = {static_cast<std::uint8_t>(scalar_code<Scalar>()), 0, 0, 0};
   w.bytes(header, 4);
@@ -62,7 +64,7 @@ template <class Scalar>
                                            const std::string& who,
                                            std::optional<Shape> expected = std::nullopt) {
   detail::BinaryReader r(bytes, who);
-  r.magic(std::string_view(q_table_magic, 8));
+  r.magic(std::string_view(q_table_magic.data(), q_table_magic.size()));
   const auto version = r.value<std::uint32_t>();
   if (version != q_table_format_version) {
     r.fail(FormatProblem::version, detail::concat("file has version ", version,

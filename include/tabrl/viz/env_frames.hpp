@@ -41,8 +41,10 @@ namespace tabrl::viz {
     img.fill_rect((s % cols) * k + 1, (s / cols) * k + 1, k - 1, k - 1, fill);
   }
   auto centre = [&](int s) {
-    return std::pair<double, double>((s % cols) * k + k / 2 + 0.5, (s / cols) * k + k / 2 + 0.5);
+    const int row = s / cols, col = s % cols, half = k / 2;  // the cell's pixel centre
+    return std::pair<double, double>(col * k + half + 0.5, row * k + half + 0.5);
   };
+
   for (int s : trail) {
     const auto [x, y] = centre(s);
     img.fill_circle(x, y, 0.16 * k, style.trail);
@@ -97,7 +99,8 @@ struct TaxiStyle {
                   style.passenger);
   }
   const Rgb taxi = d.passenger == Taxi::in_taxi ? style.taxi_with_passenger : style.frame.agent;
-  img.fill_circle(d.taxi_col * k + k / 2 + 0.5, d.taxi_row * k + k / 2 + 0.5, 0.3 * k, taxi);
+  const int half = k / 2;
+  img.fill_circle(d.taxi_col * k + half + 0.5, d.taxi_row * k + half + 0.5, 0.3 * k, taxi);
   return img;
 }
 

@@ -4,8 +4,8 @@
 /// report gif_available / png_available).
 
 #include "color.hpp"
-#include "frame.hpp"
 #include "env_frames.hpp"
+#include "frame.hpp"
 #include "gif.hpp"
 #include "image.hpp"
 #include "png.hpp"
