@@ -31,6 +31,9 @@ class DoubleQLearningAgent : public TDAgent<Scalar> {
     b_.setZero(num_states, num_actions);
   }
 
+  /// The acting table A + B, read-only: writing it would leave A and B behind (use
+  /// set_tables). This hides TDAgent's mutable overload.
+  [[nodiscard]] const QTable<Scalar>& q_values() const noexcept { return this->q_; }
   [[nodiscard]] const QTable<Scalar>& table_a() const noexcept { return a_; }
   [[nodiscard]] const QTable<Scalar>& table_b() const noexcept { return b_; }
   /// Sets both tables (e.g. to initialise them); q_values() becomes their sum.
