@@ -6,6 +6,7 @@
 #include <limits>
 #include <sstream>
 
+#include <tabrl/agents/double_q_learning.hpp>
 #include <tabrl/agents/q_learning.hpp>
 #include <tabrl/envs/cliff_walking.hpp>
 #include <tabrl/io/checkpoint.hpp>
@@ -178,3 +179,13 @@ TEST_CASE("checkpoint: inconsistent counters are rejected (found by the fuzzer)"
   bad.log.returns[1] = std::nan("");
   REQUIRE_THROWS_AS(load(bad), tabrl::FormatError);
 }
+
+// Double Q-learning's two tables are not in the format: saving one must not compile.
+template <class AgentT>
+concept Checkpointable = requires(AgentT& agent, tabrl::ReplayMemory<>& memory, tabrl::TrainingState& state,
+                                  tabrl::TrainOptions& options) {
+  tabrl::save_checkpoint("x", agent, memory, state, options);
+  tabrl::load_checkpoint("x", agent, memory, state, options);
+};
+static_assert(Checkpointable<tabrl::QLearningAgent<>>);
+static_assert(!Checkpointable<tabrl::DoubleQLearningAgent<>>);

@@ -226,6 +226,27 @@ void parse_checkpoint(const std::vector<unsigned char>& bytes, const std::string
   options = opts;
 }
 
+template <class Scalar>
+class DoubleQLearningAgent;
+
+/// Double Q-learning keeps two tables (and a coin) that a checkpoint does not hold yet: these
+/// deleted overloads turn a silent loss of both tables into a compile error.
+template <class Scalar, class R, class I, class A>
+void write_checkpoint(std::ostream&, const DoubleQLearningAgent<Scalar>&,
+                      const ReplayMemory<R, I, A>&, const TrainingState&,
+                      const TrainOptions&) = delete;
+template <class Scalar, class R, class I, class A>
+void save_checkpoint(const std::filesystem::path&, const DoubleQLearningAgent<Scalar>&,
+                     const ReplayMemory<R, I, A>&, const TrainingState&,
+                     const TrainOptions&) = delete;
+template <class Scalar, class R, class I, class A>
+void parse_checkpoint(const std::vector<unsigned char>&, const std::string&,
+                      DoubleQLearningAgent<Scalar>&, ReplayMemory<R, I, A>&, TrainingState&,
+                      TrainOptions&) = delete;
+template <class Scalar, class R, class I, class A>
+void load_checkpoint(const std::filesystem::path&, DoubleQLearningAgent<Scalar>&,
+                     ReplayMemory<R, I, A>&, TrainingState&, TrainOptions&) = delete;
+
 /// Loads a checkpoint written by save_checkpoint (see parse_checkpoint).
 template <class Scalar, class R, class I, class A>
 void load_checkpoint(const std::filesystem::path& path, TDAgent<Scalar>& agent,
