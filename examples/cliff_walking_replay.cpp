@@ -82,19 +82,23 @@ void add_flags(CLI::App& app, Config& c) {
   app.add_option("--checkpoint-every", c.checkpoint_every,
                  "also write the --save checkpoint every N episodes")
       ->check(CLI::PositiveNumber);
-  app.add_option("--sampling", c.sampling, "replay sampling: without (replacement) or with")
-      ->transform(CLI::CheckedTransformer(
-          std::map<std::string, tabrl::Sampling>{
-              {"without", tabrl::Sampling::without_replacement},
-              {"with", tabrl::Sampling::with_replacement}},
-          CLI::ignore_case));
-  app.add_option("--duplicates", c.duplicates,
-                 "rule for repeated (state, action) rows in a minibatch")
-      ->transform(CLI::CheckedTransformer(
-          std::map<std::string, tabrl::DuplicateRule>{{"last", tabrl::DuplicateRule::last},
-                                                      {"mean", tabrl::DuplicateRule::mean},
-                                                      {"sequential", tabrl::DuplicateRule::sequential}},
-          CLI::ignore_case));
+  // String choices mapped by hand: CLI11 would print these uint8_t enums as characters in --help.
+  app.add_option_function<std::string>(
+         "--sampling",
+         [&c](const std::string& v) {
+           c.sampling = v == "with" ? tabrl::Sampling::with_replacement : tabrl::Sampling::without_replacement;
+         },
+         "replay sampling: without (replacement, the default) or with")
+      ->check(CLI::IsMember({"without", "with"}));
+  app.add_option_function<std::string>(
+         "--duplicates",
+         [&c](const std::string& v) {
+           c.duplicates = v == "mean"         ? tabrl::DuplicateRule::mean
+                          : v == "sequential" ? tabrl::DuplicateRule::sequential
+                                              : tabrl::DuplicateRule::last;
+         },
+         "rule for repeated (state, action) rows in a minibatch: last (default), mean or sequential")
+      ->check(CLI::IsMember({"last", "mean", "sequential"}));
   app.add_flag("--json", c.json, "print one JSON object on one line instead of the report");
   app.add_flag("--quiet", c.quiet, "no progress output while training");
   app.add_option("--out", c.out,
