@@ -182,10 +182,10 @@ TEST_CASE("checkpoint: inconsistent counters are rejected (found by the fuzzer)"
 
 // Double Q-learning's two tables are not in the format: saving one must not compile.
 template <class AgentT>
-concept Checkpointable = requires(AgentT& agent, tabrl::ReplayMemory<>& memory, tabrl::TrainingState& state,
-                                  tabrl::TrainOptions& options) {
-  tabrl::save_checkpoint("x", agent, memory, state, options);
-  tabrl::load_checkpoint("x", agent, memory, state, options);
+concept Checkpointable = requires(AgentT& agent, tabrl::ReplayMemory<>& memory,
+                                  tabrl::TrainingState& state, tabrl::TrainOptions& opts) {
+  tabrl::save_checkpoint("x", agent, memory, state, opts);
+  tabrl::load_checkpoint("x", agent, memory, state, opts);
 };
 static_assert(Checkpointable<tabrl::QLearningAgent<>>);
 static_assert(!Checkpointable<tabrl::DoubleQLearningAgent<>>);
