@@ -3,6 +3,7 @@
 /// Vocabulary types shared by environments, memories, agents and the training loop.
 
 #include <Eigen/Core>
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -93,6 +94,51 @@ struct BasicMinibatch {
   }
 };
 using Minibatch = BasicMinibatch<>;
+
+/// Rows a memory has sampled, read through their slots straight from the memory's columns
+/// instead of being copied into a minibatch (ReplayMemory::sample_view()). Valid until the
+/// memory changes or the scratch minibatch that holds `slots` is reused. The training loop
+/// uses it so that a minibatch update reads each stored transition once, where sample()
+/// followed by update() writes six columns and reads them back.
+template <class Reward = double, class Index = std::int32_t, class Action = std::uint8_t>
+struct BasicReplayView {
+  using reward_type = Reward;
+  using index_type = Index;
+  using action_type = Action;
+
+  const Index* slots = nullptr;   ///< the sampled memory slots, one per row
+  Eigen::Index rows = 0;          ///< number of sampled rows
+  const Index* states = nullptr;  ///< the memory's columns, indexed by slot
+  const Action* actions = nullptr;
+  const Reward* rewards = nullptr;
+  const Index* next_states = nullptr;
+  const std::uint8_t* terminated = nullptr;
+
+  [[nodiscard]] Eigen::Index size() const noexcept { return rows; }
+
+  /// Row i as a transition.
+  [[nodiscard]] BasicTransition<Reward> row(Eigen::Index i) const {
+    const auto k = static_cast<std::size_t>(slots[i]);
+    return {static_cast<int>(states[k]), static_cast<int>(actions[k]), rewards[k],
+            static_cast<int>(next_states[k]), terminated[k] != 0};
+  }
+
+  /// Copies the rows into `out` (resizing it): what sample() would have produced.
+  void copy_to(BasicMinibatch<Reward, Index>& out) const {
+    out.resize(rows);
+    for (Eigen::Index i = 0; i < rows; ++i) {
+      const Index slot = slots[i];
+      const auto k = static_cast<std::size_t>(slot);
+      out.slots[i] = slot;
+      out.states[i] = states[k];
+      out.actions[i] = static_cast<Index>(actions[k]);
+      out.rewards[i] = rewards[k];
+      out.next_states[i] = next_states[k];
+      out.terminated[i] = terminated[k];
+    }
+  }
+};
+using ReplayView = BasicReplayView<>;
 
 /// How a minibatch update treats several rows with the same (state, action) pair.
 enum class DuplicateRule : std::uint8_t {

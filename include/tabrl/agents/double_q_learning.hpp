@@ -64,6 +64,20 @@ class DoubleQLearningAgent : public TDAgent<Scalar> {
   /// Minibatch update: one coin picks the table for the whole batch.
   template <class R, class I>
   void update(const BasicMinibatch<R, I>& batch) {
+    update_rows(batch);
+  }
+
+  /// The same update from rows sampled with ReplayMemory::sample_view().
+  template <class R, class I, class A>
+  void update(const BasicReplayView<R, I, A>& view) {
+    update_rows(view);
+  }
+
+  [[nodiscard]] const Column& last_td_errors() const noexcept { return engine_.td_errors(); }
+
+ private:
+  template <class Rows>
+  void update_rows(const Rows& rows) {
     const bool update_a = coin_flip();
     QTable<Scalar>& own = update_a ? a_ : b_;
     const QTable<Scalar>& other = update_a ? b_ : a_;
@@ -71,7 +85,7 @@ class DoubleQLearningAgent : public TDAgent<Scalar> {
     const Scalar* other_data = other.data();
     const Eigen::Index na = own.cols();
     engine_.run(
-        "DoubleQLearningAgent", own, batch, this->duplicates_, this->gamma_, this->alpha_,
+        "DoubleQLearningAgent", own, rows, this->duplicates_, this->gamma_, this->alpha_,
         [own_data, other_data, na]<int N>(std::uint64_t next) {
           const auto offset = next * static_cast<std::uint64_t>(na);
           Eigen::Index best = 0;
@@ -82,16 +96,15 @@ class DoubleQLearningAgent : public TDAgent<Scalar> {
             Scalar gamma, Scalar scale) {
           return apply_one(own, other, s, a, r, next, terminated, gamma, scale);
         });
-    for (Eigen::Index i = 0; i < batch.size(); ++i) {  // keep the acting table A + B in step
-      const auto s = static_cast<Eigen::Index>(batch.states[i]);
-      const auto a = static_cast<Eigen::Index>(batch.actions[i]);
+    const auto src = detail::rows_of(rows);
+    for (Eigen::Index i = 0; i < src.n; ++i) {  // keep the acting table A + B in step
+      const std::size_t k = src.at(i);
+      const auto s = static_cast<Eigen::Index>(src.states[k]);
+      const auto a = static_cast<Eigen::Index>(src.actions[k]);
       this->q_(s, a) = a_(s, a) + b_(s, a);
     }
   }
 
-  [[nodiscard]] const Column& last_td_errors() const noexcept { return engine_.td_errors(); }
-
- private:
   bool coin_flip() noexcept { return (coin_() >> 63U) != 0; }
 
   Scalar apply_one(QTable<Scalar>& own, const QTable<Scalar>& other, Eigen::Index s, Eigen::Index a,

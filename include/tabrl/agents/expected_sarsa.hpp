@@ -45,11 +45,25 @@ class ExpectedSarsaAgent : public TDAgent<Scalar> {
   /// Minibatch update with the shared engine (duplicates() applies).
   template <class R, class I>
   void update(const BasicMinibatch<R, I>& batch) {
+    update_rows(batch);
+  }
+
+  /// The same update from rows sampled with ReplayMemory::sample_view().
+  template <class R, class I, class A>
+  void update(const BasicReplayView<R, I, A>& view) {
+    update_rows(view);
+  }
+
+  [[nodiscard]] const Column& last_td_errors() const noexcept { return engine_.td_errors(); }
+
+ private:
+  template <class Rows>
+  void update_rows(const Rows& rows) {
     const Scalar* q = this->q_.data();
     const Eigen::Index na = this->q_.cols();
     const auto eps = static_cast<Scalar>(this->epsilon_);
     engine_.run(
-        "ExpectedSarsaAgent", this->q_, batch, this->duplicates_, this->gamma_, this->alpha_,
+        "ExpectedSarsaAgent", this->q_, rows, this->duplicates_, this->gamma_, this->alpha_,
         [q, na, eps]<int N>(std::uint64_t next) {
           const auto row = Eigen::Map<const Eigen::Matrix<Scalar, 1, N>>(
               q + next * static_cast<std::uint64_t>(na), na);
@@ -60,9 +74,6 @@ class ExpectedSarsaAgent : public TDAgent<Scalar> {
                Scalar scale) { return apply_one(s, a, r, next, terminated, gamma, scale); });
   }
 
-  [[nodiscard]] const Column& last_td_errors() const noexcept { return engine_.td_errors(); }
-
- private:
   Scalar value_of(const Scalar* row, Eigen::Index na) const {
     const auto r = Eigen::Map<const Eigen::Matrix<Scalar, 1, Eigen::Dynamic>>(row, na);
     const auto eps = static_cast<Scalar>(this->epsilon_);

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <cstddef>
 #include <cstdint>
 #include <numeric>
 #include <string>
@@ -26,12 +27,55 @@
 
 namespace tabrl::detail {
 
+// The rows of an update: a minibatch's own columns (Indirect = false, row i is element i) or a
+// memory's columns read through the sampled slots (Indirect = true, row i is element slots[i]).
+// Weights and discounts are optional (null: all 1, and the agent's gamma).
+template <class R, class I, class A, bool Indirect>
+struct RowSource {
+  const I* slots;
+  const I* states;
+  const A* actions;
+  const R* rewards;
+  const I* next_states;
+  const std::uint8_t* terminated;
+  const R* weights;
+  const R* discounts;
+  Eigen::Index n;
+
+  [[nodiscard]] std::size_t at(Eigen::Index i) const noexcept {
+    if constexpr (Indirect) {
+      return static_cast<std::size_t>(slots[i]);
+    } else {
+      return static_cast<std::size_t>(i);
+    }
+  }
+};
+
+template <class R, class I>
+[[nodiscard]] RowSource<R, I, I, false> rows_of(const BasicMinibatch<R, I>& b) noexcept {
+  return {nullptr,
+          b.states.data(),
+          b.actions.data(),
+          b.rewards.data(),
+          b.next_states.data(),
+          b.terminated.data(),
+          b.weights.size() != 0 ? b.weights.data() : nullptr,
+          b.discounts.size() != 0 ? b.discounts.data() : nullptr,
+          b.size()};
+}
+
+template <class R, class I, class A>
+[[nodiscard]] RowSource<R, I, A, true> rows_of(const BasicReplayView<R, I, A>& v) noexcept {
+  return {v.slots,      v.states, v.actions, v.rewards, v.next_states,
+          v.terminated, nullptr,  nullptr,   v.size()};
+}
+
 template <class Scalar>
 class MinibatchEngine {
  public:
   using Column = Eigen::Matrix<Scalar, Eigen::Dynamic, 1>;
 
-  /// One minibatch update of `table`.
+  /// One minibatch update of `table` from a minibatch or a replay view (see rows_of).
   ///  - next_value: a generic callable `[&]<int N>(std::uint64_t next_state) -> Scalar`, the
   ///    bootstrap value of s' read from the pre-update tables (N is the compile-time action
   ///    count when it is 4, else Eigen::Dynamic); never called for terminated rows' use.
@@ -43,11 +87,6 @@ class MinibatchEngine {
            DuplicateRule rule, double gamma, double alpha, NextValue&& next_value,
            ApplyOne&& apply_one) {
     const Eigen::Index n = batch.size();
-    flat_index_.resize(n);
-    current_.resize(n);
-    next_value_.resize(n);
-    new_value_.resize(n);
-    td_errors_.resize(n);
     const bool weighted = batch.weights.size() != 0;
     const bool discounted = batch.discounts.size() != 0;
     if ((weighted && batch.weights.size() != n) || (discounted && batch.discounts.size() != n)) {
@@ -55,38 +94,84 @@ class MinibatchEngine {
                     "weights and discounts must be empty or one per row",
                     weighted ? batch.weights.size() : batch.discounts.size());
     }
+    run_rows(who, table, rows_of(batch), rule, gamma, alpha, next_value, apply_one);
+  }
+
+  template <class R, class I, class A, class NextValue, class ApplyOne>
+  void run(const char* who, QTable<Scalar>& table, const BasicReplayView<R, I, A>& view,
+           DuplicateRule rule, double gamma, double alpha, NextValue&& next_value,
+           ApplyOne&& apply_one) {
+    run_rows(who, table, rows_of(view), rule, gamma, alpha, next_value, apply_one);
+  }
+
+  /// Each row's TD error against the table before the update.
+  [[nodiscard]] const Column& td_errors() const noexcept { return td_errors_; }
+
+  /// Throws InvalidArgument for the first out-of-range index of the rows.
+  template <class Rows>
+  static void validate(const char* who, const QTable<Scalar>& table, const Rows& rows) {
+    for (Eigen::Index i = 0; i < rows.n; ++i) {
+      const std::size_t k = rows.at(i);
+      check_row(who, table, static_cast<std::int64_t>(rows.states[k]),
+                static_cast<std::int64_t>(rows.actions[k]),
+                static_cast<std::int64_t>(rows.next_states[k]));
+    }
+  }
+
+ private:
+  template <class Rows, class NextValue, class ApplyOne>
+  void run_rows(const char* who, QTable<Scalar>& table, const Rows& rows, DuplicateRule rule,
+                double gamma, double alpha, const NextValue& next_value,
+                const ApplyOne& apply_one) {
+    const Eigen::Index n = rows.n;
+    flat_index_.resize(n);
+    current_.resize(n);
+    rewards_.resize(n);
+    next_value_.resize(n);
+    new_value_.resize(n);
+    td_errors_.resize(n);
+    const bool weighted = rows.weights != nullptr;
     if (rule == DuplicateRule::sequential) {
-      validate(who, table, batch);
+      validate(who, table, rows);
       for (Eigen::Index i = 0; i < n; ++i) {
+        const std::size_t k = rows.at(i);
         td_errors_[i] = apply_one(
-            batch.states[i], batch.actions[i], static_cast<Scalar>(batch.rewards[i]),
-            batch.next_states[i], batch.terminated[i] != 0,
-            discounted ? static_cast<Scalar>(batch.discounts[i]) : static_cast<Scalar>(gamma),
-            weighted ? static_cast<Scalar>(batch.weights[i]) : Scalar(1));
+            static_cast<Eigen::Index>(rows.states[k]), static_cast<Eigen::Index>(rows.actions[k]),
+            static_cast<Scalar>(rows.rewards[k]), static_cast<Eigen::Index>(rows.next_states[k]),
+            rows.terminated[k] != 0,
+            rows.discounts != nullptr ? static_cast<Scalar>(rows.discounts[i])
+                                      : static_cast<Scalar>(gamma),
+            weighted ? static_cast<Scalar>(rows.weights[i]) : Scalar(1));
       }
       return;
     }
     const auto g = static_cast<Scalar>(gamma);
     const auto a = static_cast<Scalar>(alpha);
-    // 1. Gather from the pre-update table (as numpy's fancy-indexed update reads it): Q(s, a)
-    //    and the value of s' (0 on terminated rows), in one scalar pass because gathers do not
-    //    vectorize; then the TD errors r + gamma * value(s') - Q(s, a) as one vectorized Eigen
-    //    expression over the batch columns. Keeping the arithmetic out of the gather loop keeps
-    //    each row's dependency chain short, so the out-of-order core overlaps many rows: fused
-    //    into the loop, the same work ran slower.
+    // 1. Gather from the pre-update table (as numpy's fancy-indexed update reads it): Q(s, a),
+    //    r and the value of s' (0 on terminated rows), in one scalar pass because gathers do
+    //    not vectorize; then the TD errors r + gamma * value(s') - Q(s, a) as one vectorized
+    //    Eigen expression over the batch columns. Keeping the arithmetic out of the gather loop
+    //    keeps each row's dependency chain short, so the out-of-order core overlaps many rows:
+    //    fused into the loop, the same work ran slower.
     if (rule == DuplicateRule::last && !weighted) {
       // The common case (the notebook's rule, uniform replay): the new values Q(s, a) + alpha *
       // error come from the same vectorized pass, and the scatter only copies them.
-      gather_dispatch<true>(who, table, batch, next_value, g, a, discounted);
+      gather_dispatch<true>(who, table, rows, next_value, g, a);
       scatter_new_values(table);
       return;
     }
-    gather_dispatch<false>(who, table, batch, next_value, g, a, discounted);
+    gather_dispatch<false>(who, table, rows, next_value, g, a);
     // 2. Scatter in row order: with DuplicateRule::last the last duplicate's write survives.
     //    Importance weights (prioritized replay) scale each row's step.
     if (rule == DuplicateRule::mean || weighted) {
       mean_errors_ = td_errors_;
-      if (weighted) mean_errors_.array() *= batch.weights.template cast<Scalar>().array();
+      if (weighted) {
+        using RewardColumn =
+            Eigen::Matrix<std::remove_cv_t<std::remove_pointer_t<decltype(rows.weights)>>,
+                          Eigen::Dynamic, 1>;
+        mean_errors_.array() *=
+            Eigen::Map<const RewardColumn>(rows.weights, n).template cast<Scalar>().array();
+      }
       if (rule == DuplicateRule::mean) average_duplicates(mean_errors_);
       scatter(table, mean_errors_, a);
     } else {
@@ -94,21 +179,6 @@ class MinibatchEngine {
     }
   }
 
-  /// Each row's TD error against the table before the update.
-  [[nodiscard]] const Column& td_errors() const noexcept { return td_errors_; }
-
-  /// Throws InvalidArgument for the first out-of-range index of the batch.
-  template <class R, class I>
-  static void validate(const char* who, const QTable<Scalar>& table,
-                       const BasicMinibatch<R, I>& batch) {
-    for (Eigen::Index i = 0; i < batch.size(); ++i) {
-      check_row(who, table, static_cast<std::int64_t>(batch.states[i]),
-                static_cast<std::int64_t>(batch.actions[i]),
-                static_cast<std::int64_t>(batch.next_states[i]));
-    }
-  }
-
- private:
   static void check_row(const char* who, const QTable<Scalar>& table, std::int64_t s,
                         std::int64_t a, std::int64_t next) {
     const auto ns = static_cast<std::uint64_t>(table.rows());
@@ -125,25 +195,26 @@ class MinibatchEngine {
     throw_invalid(where, concat("state must be in [0, ", ns, ")"), next);
   }
 
-  // Validates the batch, gathers Q(s, a) into current_ and the value of s' into next_value_,
-  // then computes td_errors_ = (r + gamma_i * value) - Q(s, a) with Eigen (the operation order
-  // of the original fancy-indexed form) and, with `Direct`, new_value_ = Q(s, a) + alpha * error.
-  // Chooses the gather instantiation: fixed-size rows for the common 4-action case (so the
-  // reductions over a row unroll) and a loop without the per-row discount test.
-  template <bool Direct, class R, class I, class NextValue>
-  void gather_dispatch(const char* who, const QTable<Scalar>& table,
-                       const BasicMinibatch<R, I>& batch, const NextValue& next_value, Scalar gamma,
-                       Scalar alpha, bool discounted) {
+  // Validates the rows, gathers Q(s, a) into current_, r into rewards_ and the value of s' into
+  // next_value_, then computes td_errors_ = (r + gamma_i * value) - Q(s, a) with Eigen (the
+  // operation order of the original fancy-indexed form) and, with `Direct`, new_value_ =
+  // Q(s, a) + alpha * error. Chooses the gather instantiation: fixed-size rows for the common
+  // 4-action case (so the reductions over a row unroll) and a loop without the per-row
+  // discount test.
+  template <bool Direct, class Rows, class NextValue>
+  void gather_dispatch(const char* who, const QTable<Scalar>& table, const Rows& rows,
+                       const NextValue& next_value, Scalar gamma, Scalar alpha) {
+    const bool discounted = rows.discounts != nullptr;
     if (table.cols() == 4) {
       if (discounted) {
-        gather<4, Direct, true>(who, table, batch, next_value, gamma, alpha);
+        gather<4, Direct, true>(who, table, rows, next_value, gamma, alpha);
       } else {
-        gather<4, Direct, false>(who, table, batch, next_value, gamma, alpha);
+        gather<4, Direct, false>(who, table, rows, next_value, gamma, alpha);
       }
     } else if (discounted) {
-      gather<Eigen::Dynamic, Direct, true>(who, table, batch, next_value, gamma, alpha);
+      gather<Eigen::Dynamic, Direct, true>(who, table, rows, next_value, gamma, alpha);
     } else {
-      gather<Eigen::Dynamic, Direct, false>(who, table, batch, next_value, gamma, alpha);
+      gather<Eigen::Dynamic, Direct, false>(who, table, rows, next_value, gamma, alpha);
     }
   }
 
@@ -157,45 +228,51 @@ class MinibatchEngine {
     return std::bit_cast<Scalar>(static_cast<Bits>(std::bit_cast<Bits>(v) & keep));
   }
 
-  template <int Actions, bool Direct, bool Discounted, class R, class I, class NextValue>
-  TABRL_DETAIL_FLATTEN void gather(const char* who, const QTable<Scalar>& table,
-                                   const BasicMinibatch<R, I>& batch, const NextValue& next_value,
-                                   Scalar gamma, Scalar alpha) {
+  template <int Actions, bool Direct, bool Discounted, class Rows, class NextValue>
+  TABRL_DETAIL_FLATTEN void gather(const char* who, const QTable<Scalar>& table, const Rows& rows,
+                                   const NextValue& next_value, Scalar gamma, Scalar alpha) {
     const auto ns = static_cast<std::uint64_t>(table.rows());
     const auto na = static_cast<std::uint64_t>(table.cols());
-    const Eigen::Index n = batch.size();
-    // Raw pointers and a local copy of the value callable, read once: stores into the output
-    // columns could otherwise alias the vectors' pointers or the callable's captures (the
-    // uint8_t column may alias anything) and force reloads on every row.
+    const Eigen::Index n = rows.n;
+    // Local copies of the row source and the value callable, and raw output pointers, read
+    // once: stores into the output columns could otherwise alias the sources' pointers or the
+    // callable's captures and force reloads on every row.
+    const Rows src = rows;
     const NextValue value_of = next_value;
     const Scalar* q = table.data();
-    const I* states = batch.states.data();
-    const I* actions = batch.actions.data();
-    const I* next_states = batch.next_states.data();
-    const std::uint8_t* terminated = batch.terminated.data();
     Eigen::Index* flat = flat_index_.data();
     Scalar* current = current_.data();
+    Scalar* rewards = rewards_.data();
     Scalar* values = next_value_.data();
     for (Eigen::Index i = 0; i < n; ++i) {
-      const auto s = static_cast<std::uint64_t>(static_cast<std::int64_t>(states[i]));
-      const auto act = static_cast<std::uint64_t>(static_cast<std::int64_t>(actions[i]));
-      const auto next = static_cast<std::uint64_t>(static_cast<std::int64_t>(next_states[i]));
+      const std::size_t k = src.at(i);
+      const auto s_raw = static_cast<std::int64_t>(src.states[k]);
+      const auto a_raw = static_cast<std::int64_t>(src.actions[k]);
+      const auto next_raw = static_cast<std::int64_t>(src.next_states[k]);
+      const auto s = static_cast<std::uint64_t>(s_raw);
+      const auto act = static_cast<std::uint64_t>(a_raw);
+      const auto next = static_cast<std::uint64_t>(next_raw);
       if (s >= ns || act >= na || next >= ns) [[unlikely]] {
-        check_row(who, table, static_cast<std::int64_t>(states[i]),
-                  static_cast<std::int64_t>(actions[i]), static_cast<std::int64_t>(next_states[i]));
+        check_row(who, table, s_raw, a_raw, next_raw);
       }
       const auto lin = static_cast<Eigen::Index>(s * na + act);
       flat[i] = lin;
       current[i] = q[lin];
-      values[i] = zero_if(terminated[i] != 0, value_of.template operator()<Actions>(next));
+      rewards[i] = static_cast<Scalar>(src.rewards[k]);
+      values[i] = zero_if(src.terminated[k] != 0, value_of.template operator()<Actions>(next));
     }
     if constexpr (Discounted) {
+      using RewardColumn =
+          Eigen::Matrix<std::remove_cv_t<std::remove_pointer_t<decltype(src.discounts)>>,
+                        Eigen::Dynamic, 1>;
       td_errors_.noalias() =
-          (batch.rewards.template cast<Scalar>().array() +
-           batch.discounts.template cast<Scalar>().array() * next_value_.array() - current_.array())
+          (rewards_.array() +
+           Eigen::Map<const RewardColumn>(src.discounts, n).template cast<Scalar>().array() *
+               next_value_.array() -
+           current_.array())
               .matrix();
     } else {
-      td_errors_.noalias() = batch.rewards.template cast<Scalar>() + gamma * next_value_ - current_;
+      td_errors_.noalias() = rewards_ + gamma * next_value_ - current_;
     }
     if constexpr (Direct) new_value_.noalias() = current_ + alpha * td_errors_;
   }
@@ -240,6 +317,7 @@ class MinibatchEngine {
 
   Eigen::Matrix<Eigen::Index, Eigen::Dynamic, 1> flat_index_;
   Column current_;
+  Column rewards_;
   Column next_value_;
   Column new_value_;
   Column td_errors_;

@@ -39,10 +39,26 @@ class QLearningAgent : public TDAgent<Scalar> {
   /// before changing anything. The TD errors are kept in last_td_errors().
   template <class R, class I>
   void update(const BasicMinibatch<R, I>& batch) {
+    update_rows(batch);
+  }
+
+  /// The same update from rows sampled with ReplayMemory::sample_view() (read in place, not
+  /// copied): identical results to sample() followed by update(minibatch).
+  template <class R, class I, class A>
+  void update(const BasicReplayView<R, I, A>& view) {
+    update_rows(view);
+  }
+
+  /// TD errors of the rows of the last minibatch update, against the table before it.
+  [[nodiscard]] const Column& last_td_errors() const noexcept { return engine_.td_errors(); }
+
+ private:
+  template <class Rows>
+  void update_rows(const Rows& rows) {
     const Scalar* q = this->q_.data();
     const Eigen::Index na = this->q_.cols();
     engine_.run(
-        "QLearningAgent", this->q_, batch, this->duplicates_, this->gamma_, this->alpha_,
+        "QLearningAgent", this->q_, rows, this->duplicates_, this->gamma_, this->alpha_,
         [q, na]<int N>(std::uint64_t next) {
           // With N fixed the row offset is a shift, not a multiply by a runtime width.
           const auto width =
@@ -54,10 +70,6 @@ class QLearningAgent : public TDAgent<Scalar> {
                Scalar scale) { return apply_one(s, a, r, next, terminated, gamma, scale); });
   }
 
-  /// TD errors of the rows of the last minibatch update, against the table before it.
-  [[nodiscard]] const Column& last_td_errors() const noexcept { return engine_.td_errors(); }
-
- private:
   Scalar apply_one(Eigen::Index s, Eigen::Index a, Scalar r, Eigen::Index next, bool terminated,
                    Scalar gamma, Scalar scale) {
     Scalar target = r;

@@ -37,6 +37,7 @@ class ReplayMemory {
   using action_type = Action;
   using transition_type = BasicTransition<Reward>;
   using minibatch_type = BasicMinibatch<Reward, Index>;
+  using view_type = BasicReplayView<Reward, Index, Action>;
 
   /// Bytes of storage per stored transition (the five columns).
   static constexpr std::size_t bytes_per_transition =
@@ -104,25 +105,22 @@ class ReplayMemory {
   /// size(). Allocates only when `out` must grow.
   template <BitGenerator64 G>
   void sample(std::size_t batch_size, G& rng, minibatch_type& out) const {
-    if (size_ == 0) detail::throw_invalid("ReplayMemory::sample", "memory must not be empty", 0);
-    if (batch_size == 0)
-      detail::throw_invalid("ReplayMemory::sample", "batch_size must be >= 1", 0);
-    if (sampling_ == Sampling::without_replacement && batch_size > size_) {
-      detail::throw_invalid("ReplayMemory::sample",
-                            detail::concat("batch_size must be <= size() = ", size_,
-                                           " when sampling without replacement"),
-                            batch_size);
-    }
-    out.resize(static_cast<Eigen::Index>(batch_size));
-    if constexpr (std::is_copy_constructible_v<G> && std::is_copy_assignable_v<G>) {
-      // Draw from a local copy: the compiler can then keep the generator state in registers
-      // instead of storing it back after every write into the minibatch (possible aliasing).
-      G local = rng;
-      draw_and_gather(batch_size, local, out);
-      rng = local;
-    } else {
-      draw_and_gather(batch_size, rng, out);
-    }
+    draw_slots("ReplayMemory::sample", batch_size, rng, out);
+    gather(out);
+  }
+
+  /// Draws exactly as sample() does (same generator draws, same slots in the same order) but
+  /// copies nothing: only `scratch.slots` (and its sampling scratch) is written, and the
+  /// returned view reads the rows from the memory's own columns. Agents' update(view) reads
+  /// each row once; the training loop uses this path. Same errors as sample().
+  template <BitGenerator64 G>
+  [[nodiscard]] view_type sample_view(std::size_t batch_size, G& rng,
+                                      minibatch_type& scratch) const {
+    draw_slots("ReplayMemory::sample_view", batch_size, rng, scratch);
+    return view_type{scratch.slots.data(), static_cast<Eigen::Index>(batch_size),
+                     states_.data(),       actions_.data(),
+                     rewards_.data(),      next_states_.data(),
+                     terminated_.data()};
   }
 
   /// Fills `out` with the transitions stored in the given physical slots (in that order).
@@ -249,19 +247,41 @@ class ReplayMemory {
             out.rewards.data(), out.next_states.data(), out.terminated.data()};
   }
 
-  // Draws the slots, then gathers the rows. Two tight loops beat one fused loop here: fused,
-  // the generator state and eleven column pointers do not fit in the registers and every row
-  // reloads the pointers from the stack. Without replacement the rows are distinct slots in
-  // uniformly random order: rejection against a bitset while the batch is small next to the
-  // memory (expected draws ~ k + k^2 / 2n), else Floyd's algorithm (exactly k draws) followed
-  // by a Fisher-Yates shuffle of the k picks.
+  // Validates the request, sizes `out` and draws the slots into out.slots.
   template <class G>
-  void draw_and_gather(std::size_t k, G& rng, minibatch_type& out) const {
+  void draw_slots(const char* who, std::size_t batch_size, G& rng, minibatch_type& out) const {
+    if (size_ == 0) detail::throw_invalid(who, "memory must not be empty", 0);
+    if (batch_size == 0) detail::throw_invalid(who, "batch_size must be >= 1", 0);
+    if (sampling_ == Sampling::without_replacement && batch_size > size_) {
+      detail::throw_invalid(who,
+                            detail::concat("batch_size must be <= size() = ", size_,
+                                           " when sampling without replacement"),
+                            batch_size);
+    }
+    out.resize(static_cast<Eigen::Index>(batch_size));
+    if constexpr (std::is_copy_constructible_v<G> && std::is_copy_assignable_v<G>) {
+      // Draw from a local copy: the compiler can then keep the generator state in registers
+      // instead of storing it back after every write of a slot (possible aliasing).
+      G local = rng;
+      draw(batch_size, local, out);
+      rng = local;
+    } else {
+      draw(batch_size, rng, out);
+    }
+  }
+
+  // Draws the slots; the rows are gathered afterwards. Two tight loops beat one fused loop
+  // here: fused, the generator state and eleven column pointers do not fit in the registers
+  // and every row reloads the pointers from the stack. Without replacement the rows are
+  // distinct slots in uniformly random order: rejection against a bitset while the batch is
+  // small next to the memory (expected draws ~ k + k^2 / 2n), else Floyd's algorithm (exactly
+  // k draws) followed by a Fisher-Yates shuffle of the k picks.
+  template <class G>
+  void draw(std::size_t k, G& rng, minibatch_type& out) const {
     const std::size_t n = size_;
     Index* slots = out.slots.data();
     if (sampling_ == Sampling::with_replacement) {
       for (std::size_t i = 0; i < k; ++i) slots[i] = static_cast<Index>(uniform_index(rng, n));
-      gather(out);
       return;
     }
     const std::size_t words = (capacity_ + 63) / 64;
@@ -294,7 +314,6 @@ class ReplayMemory {
         std::swap(slots[m], slots[r]);
       }
     }
-    gather(out);
     for (std::size_t i = 0; i < k; ++i) {
       const auto s = static_cast<std::size_t>(slots[i]);
       seen[s >> 6U] = 0;  // clears the whole word: every bit set in it belongs to this batch

@@ -138,10 +138,18 @@ void run_training(AgentT& agent, Env& env, Memory& replay, const TrainOptions& o
       replay.push(Transition{s, a, r.reward, r.next_state, r.terminated});
       if (replay.size() > options.batch_size) {
         for (int u = 0; u < options.updates_per_step; ++u) {
-          replay.sample(options.batch_size, state.rng, batch);
-          agent.update(batch);
-          if constexpr (requires { replay.update_priorities(batch, agent.last_td_errors()); }) {
-            replay.update_priorities(batch, agent.last_td_errors());
+          if constexpr (requires {
+                          agent.update(replay.sample_view(options.batch_size, state.rng, batch));
+                        }) {
+            // Same draws and the same update as sample() + update(batch), without copying the
+            // sampled rows into the minibatch first.
+            agent.update(replay.sample_view(options.batch_size, state.rng, batch));
+          } else {
+            replay.sample(options.batch_size, state.rng, batch);
+            agent.update(batch);
+            if constexpr (requires { replay.update_priorities(batch, agent.last_td_errors()); }) {
+              replay.update_priorities(batch, agent.last_td_errors());
+            }
           }
           ++log.updates;
         }
