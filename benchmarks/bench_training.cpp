@@ -20,6 +20,9 @@ constexpr std::size_t kBatch = 32;
 constexpr double kGamma = 1.0, kAlpha = 0.9, kEpsilon = 0.1;
 
 // ---- tabrl ---------------------------------------------------------------------------------
+// Split = false: the path train() takes (sample_view + update(view), rows read in place).
+// Split = true: the public two-step form, sample() into a minibatch, then update(minibatch).
+template <bool Split>
 struct TabrlLoop {
   tabrl::CliffWalking env;
   tabrl::QLearningAgent<> agent{48, 4, {.gamma = kGamma, .alpha = kAlpha, .epsilon = kEpsilon}};
@@ -34,8 +37,12 @@ struct TabrlLoop {
     const tabrl::StepResult r = env.step(a);
     memory.push(s, a, r.reward, r.next_state, r.terminated);
     if (memory.size() > kBatch) {
-      memory.sample(kBatch, rng, batch);
-      agent.update(batch);
+      if constexpr (Split) {
+        memory.sample(kBatch, rng, batch);
+        agent.update(batch);
+      } else {
+        agent.update(memory.sample_view(kBatch, rng, batch));
+      }
     }
     s = r.terminated ? env.reset() : r.next_state;
   }
@@ -115,23 +122,33 @@ void warm(Loop& loop) {
 }
 
 void BM_training_step_tabrl(benchmark::State& state) {
-  TabrlLoop loop;
+  TabrlLoop<false> loop;
   warm(loop);
   for (auto _ : state) loop.step();
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_training_step_tabrl);
 
+void BM_training_step_tabrl_split(benchmark::State& state) {
+  TabrlLoop<true> loop;
+  warm(loop);
+  for (auto _ : state) loop.step();
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_training_step_tabrl_split);
+
 void BM_training_step_handwritten(benchmark::State& state) {
   // The two loops must be the same algorithm: same Q table after the same steps.
   {
-    TabrlLoop a;
+    TabrlLoop<false> a;
+    TabrlLoop<true> c;
     HandLoop b;
     for (int i = 0; i < 20000; ++i) {
       a.step();
       b.step();
+      c.step();
     }
-    if (std::memcmp(a.q(), b.q, sizeof b.q) != 0) {
+    if (std::memcmp(a.q(), b.q, sizeof b.q) != 0 || std::memcmp(c.q(), b.q, sizeof b.q) != 0) {
       state.SkipWithError("hand-written loop diverged from tabrl: not the same algorithm");
       return;
     }
@@ -143,16 +160,18 @@ void BM_training_step_handwritten(benchmark::State& state) {
 }
 BENCHMARK(BM_training_step_handwritten);
 
-// Both loops in one benchmark, interleaved in short chunks so machine noise (this runs on a
-// shared 2-core VM) hits both alike; reports each one's median chunk time per step and the
-// ratio tabrl / hand-written.
+// The loops in one benchmark, interleaved in short chunks so machine noise (this runs on a
+// shared 2-core VM) hits them alike; reports each one's median chunk time per step and the
+// ratios tabrl / hand-written, for train()'s path and for the split sample() + update() form.
 void BM_training_step_ratio(benchmark::State& state) {
-  TabrlLoop tabrl_loop;
+  TabrlLoop<false> tabrl_loop;
+  TabrlLoop<true> split_loop;
   HandLoop hand_loop;
   warm(tabrl_loop);
+  warm(split_loop);
   warm(hand_loop);
   constexpr int kChunk = 2000;
-  std::vector<double> tabrl_ns, hand_ns;
+  std::vector<double> tabrl_ns, split_ns, hand_ns;
   auto time_chunk = [](auto& loop) {
     const auto start = std::chrono::steady_clock::now();
     for (int i = 0; i < kChunk; ++i) loop.step();
@@ -163,17 +182,20 @@ void BM_training_step_ratio(benchmark::State& state) {
   };
   for (auto _ : state) {
     tabrl_ns.push_back(time_chunk(tabrl_loop));
+    split_ns.push_back(time_chunk(split_loop));
     hand_ns.push_back(time_chunk(hand_loop));
   }
   auto median = [](std::vector<double> v) {
     std::sort(v.begin(), v.end());
     return v.empty() ? 0.0 : v[v.size() / 2];
   };
-  const double t = median(tabrl_ns), h = median(hand_ns);
+  const double t = median(tabrl_ns), p = median(split_ns), h = median(hand_ns);
   state.counters["tabrl_ns"] = t;
+  state.counters["split_ns"] = p;
   state.counters["handwritten_ns"] = h;
   state.counters["ratio"] = h > 0 ? t / h : 0.0;
-  state.SetItemsProcessed(state.iterations() * 2 * kChunk);
+  state.counters["ratio_split"] = h > 0 ? p / h : 0.0;
+  state.SetItemsProcessed(state.iterations() * 3 * kChunk);
 }
 BENCHMARK(BM_training_step_ratio)->Unit(benchmark::kMicrosecond);
 
