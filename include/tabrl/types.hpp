@@ -113,6 +113,10 @@ struct BasicReplayView {
   const Reward* rewards = nullptr;
   const Index* next_states = nullptr;
   const std::uint8_t* terminated = nullptr;
+  /// Upper bounds of the states (and next states) and of the actions anywhere in the memory
+  /// (-1: unknown). An update whose table holds them skips its per-row index checks.
+  std::int64_t max_state = -1;
+  std::int64_t max_action = -1;
 
   [[nodiscard]] Eigen::Index size() const noexcept { return rows; }
 

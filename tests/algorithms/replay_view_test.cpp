@@ -194,3 +194,29 @@ TEST_CASE("train() (view path) equals the loop written with sample() + update(mi
   REQUIRE(updates > 1000);
   REQUIRE(same_bits(trained.q_values(), manual.q_values()));
 }
+
+TEST_CASE("update(view): the memory's index bounds survive clear() and restore()",
+          "[agents][view]") {
+  // The view carries the largest state and action the memory holds; an update skips its
+  // per-row checks only when the table covers them. A stale bound would let a bad row through.
+  tabrl::ReplayMemory<> source(8);
+  source.push(30, 1, -1.0, 3, false);  // state 30: outside a 20-state table
+  tabrl::ReplayMemory<> memory(8);
+  memory.push(1, 0, -1.0, 2, false);
+  memory.restore(source.head(), source.states(), source.actions(), source.rewards(),
+                 source.next_states(), source.terminated());
+  tabrl::Minibatch scratch;
+  tabrl::Rng rng(2);
+  tabrl::QLearningAgent<> agent(20, 4);
+  const auto view = memory.sample_view(1, rng, scratch);
+  REQUIRE(view.max_state == 30);
+  REQUIRE_THROWS_WITH(agent.update(view), Catch::Matchers::Contains("state must be in [0, 20)"));
+
+  memory.clear();
+  memory.push(2, 3, -1.0, 19, true);
+  const auto fine = memory.sample_view(1, rng, scratch);
+  REQUIRE(fine.max_state == 19);
+  REQUIRE(fine.max_action == 3);
+  agent.update(fine);  // within the table: the unchecked gather, and the right result
+  REQUIRE(agent.q_values()(2, 3) == -0.5);
+}

@@ -61,23 +61,10 @@ class DoubleQLearningAgent : public TDAgent<Scalar> {
                      static_cast<Scalar>(this->gamma_), Scalar(1));
   }
 
-  /// Minibatch update: one coin picks the table for the whole batch.
-  template <class R, class I>
-  void update(const BasicMinibatch<R, I>& batch) {
-    update_rows(batch);
-  }
-
-  /// The same update from rows sampled with ReplayMemory::sample_view().
-  template <class R, class I, class A>
-  void update(const BasicReplayView<R, I, A>& view) {
-    update_rows(view);
-  }
-
-  [[nodiscard]] const Column& last_td_errors() const noexcept { return engine_.td_errors(); }
-
- private:
-  template <class Rows>
-  void update_rows(const Rows& rows) {
+  /// Minibatch update: one coin picks the table for the whole batch. Takes a minibatch or a
+  /// replay view (sample_view()).
+  template <detail::UpdateRows Rows>
+  void update(const Rows& rows) {
     const bool update_a = coin_flip();
     QTable<Scalar>& own = update_a ? a_ : b_;
     const QTable<Scalar>& other = update_a ? b_ : a_;
@@ -105,6 +92,10 @@ class DoubleQLearningAgent : public TDAgent<Scalar> {
     }
   }
 
+  /// TD errors of the rows of the last minibatch update, against the table before it.
+  [[nodiscard]] const Column& last_td_errors() const noexcept { return engine_.td_errors(); }
+
+ private:
   bool coin_flip() noexcept { return (coin_() >> 63U) != 0; }
 
   Scalar apply_one(QTable<Scalar>& own, const QTable<Scalar>& other, Eigen::Index s, Eigen::Index a,

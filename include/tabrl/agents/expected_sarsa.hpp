@@ -42,23 +42,10 @@ class ExpectedSarsaAgent : public TDAgent<Scalar> {
                      static_cast<Scalar>(this->gamma_), Scalar(1));
   }
 
-  /// Minibatch update with the shared engine (duplicates() applies).
-  template <class R, class I>
-  void update(const BasicMinibatch<R, I>& batch) {
-    update_rows(batch);
-  }
-
-  /// The same update from rows sampled with ReplayMemory::sample_view().
-  template <class R, class I, class A>
-  void update(const BasicReplayView<R, I, A>& view) {
-    update_rows(view);
-  }
-
-  [[nodiscard]] const Column& last_td_errors() const noexcept { return engine_.td_errors(); }
-
- private:
-  template <class Rows>
-  void update_rows(const Rows& rows) {
+  /// Minibatch update with the shared engine (duplicates() applies), from a minibatch or a
+  /// replay view (sample_view()).
+  template <detail::UpdateRows Rows>
+  void update(const Rows& rows) {
     const Scalar* q = this->q_.data();
     const Eigen::Index na = this->q_.cols();
     const auto eps = static_cast<Scalar>(this->epsilon_);
@@ -74,6 +61,10 @@ class ExpectedSarsaAgent : public TDAgent<Scalar> {
                Scalar scale) { return apply_one(s, a, r, next, terminated, gamma, scale); });
   }
 
+  /// TD errors of the rows of the last minibatch update, against the table before it.
+  [[nodiscard]] const Column& last_td_errors() const noexcept { return engine_.td_errors(); }
+
+ private:
   Scalar value_of(const Scalar* row, Eigen::Index na) const {
     const auto r = Eigen::Map<const Eigen::Matrix<Scalar, 1, Eigen::Dynamic>>(row, na);
     const auto eps = static_cast<Scalar>(this->epsilon_);

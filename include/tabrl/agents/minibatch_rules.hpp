@@ -41,6 +41,11 @@ struct RowSource {
   const R* weights;
   const R* discounts;
   Eigen::Index n;
+  // Upper bounds of every state / next state and every action the rows can hold (from the
+  // memory, which tracks them on push), or -1 when unknown: when both are inside the table,
+  // no row can be out of range and the gather skips its per-row checks.
+  std::int64_t max_state;
+  std::int64_t max_action;
 
   [[nodiscard]] std::size_t at(Eigen::Index i) const noexcept {
     if constexpr (Indirect) {
@@ -61,14 +66,22 @@ template <class R, class I>
           b.terminated.data(),
           b.weights.size() != 0 ? b.weights.data() : nullptr,
           b.discounts.size() != 0 ? b.discounts.data() : nullptr,
-          b.size()};
+          b.size(),
+          -1,
+          -1};
 }
 
 template <class R, class I, class A>
 [[nodiscard]] RowSource<R, I, A, true> rows_of(const BasicReplayView<R, I, A>& v) noexcept {
-  return {v.slots,      v.states, v.actions, v.rewards, v.next_states,
-          v.terminated, nullptr,  nullptr,   v.size()};
+  return {v.slots, v.states, v.actions, v.rewards,   v.next_states, v.terminated,
+          nullptr, nullptr,  v.size(),  v.max_state, v.max_action};
 }
+
+/// What a minibatch update accepts: a BasicMinibatch or a BasicReplayView.
+template <class T>
+concept UpdateRows = requires(const T& rows) {
+  rows_of(rows);
+};
 
 template <class Scalar>
 class MinibatchEngine {
@@ -124,12 +137,14 @@ class MinibatchEngine {
                 double gamma, double alpha, const NextValue& next_value,
                 const ApplyOne& apply_one) {
     const Eigen::Index n = rows.n;
-    flat_index_.resize(n);
-    current_.resize(n);
-    rewards_.resize(n);
-    next_value_.resize(n);
-    new_value_.resize(n);
-    td_errors_.resize(n);
+    if (flat_index_.size() != n) {  // Eigen's resize is an out-of-line call even when a no-op
+      flat_index_.resize(n);
+      current_.resize(n);
+      rewards_.resize(n);
+      next_value_.resize(n);
+      new_value_.resize(n);
+      td_errors_.resize(n);
+    }
     const bool weighted = rows.weights != nullptr;
     if (rule == DuplicateRule::sequential) {
       validate(who, table, rows);
@@ -205,16 +220,20 @@ class MinibatchEngine {
   void gather_dispatch(const char* who, const QTable<Scalar>& table, const Rows& rows,
                        const NextValue& next_value, Scalar gamma, Scalar alpha) {
     const bool discounted = rows.discounts != nullptr;
-    if (table.cols() == 4) {
+    const bool in_range = rows.max_state >= 0 && rows.max_state < table.rows() &&
+                          rows.max_action >= 0 && rows.max_action < table.cols();
+    if (table.cols() == 4 && !discounted && in_range) {  // uniform replay of a valid memory
+      gather<4, Direct, false, false>(who, table, rows, next_value, gamma, alpha);
+    } else if (table.cols() == 4) {
       if (discounted) {
-        gather<4, Direct, true>(who, table, rows, next_value, gamma, alpha);
+        gather<4, Direct, true, true>(who, table, rows, next_value, gamma, alpha);
       } else {
-        gather<4, Direct, false>(who, table, rows, next_value, gamma, alpha);
+        gather<4, Direct, false, true>(who, table, rows, next_value, gamma, alpha);
       }
     } else if (discounted) {
-      gather<Eigen::Dynamic, Direct, true>(who, table, rows, next_value, gamma, alpha);
+      gather<Eigen::Dynamic, Direct, true, true>(who, table, rows, next_value, gamma, alpha);
     } else {
-      gather<Eigen::Dynamic, Direct, false>(who, table, rows, next_value, gamma, alpha);
+      gather<Eigen::Dynamic, Direct, false, true>(who, table, rows, next_value, gamma, alpha);
     }
   }
 
@@ -228,10 +247,10 @@ class MinibatchEngine {
     return std::bit_cast<Scalar>(static_cast<Bits>(std::bit_cast<Bits>(v) & keep));
   }
 
-  template <int Actions, bool Direct, bool Discounted, class Rows, class NextValue>
+  template <int Actions, bool Direct, bool Discounted, bool Checked, class Rows, class NextValue>
   TABRL_DETAIL_FLATTEN void gather(const char* who, const QTable<Scalar>& table, const Rows& rows,
                                    const NextValue& next_value, Scalar gamma, Scalar alpha) {
-    const auto ns = static_cast<std::uint64_t>(table.rows());
+    [[maybe_unused]] const auto ns = static_cast<std::uint64_t>(table.rows());
     const auto na = static_cast<std::uint64_t>(table.cols());
     const Eigen::Index n = rows.n;
     // Local copies of the row source and the value callable, and raw output pointers, read
@@ -252,8 +271,10 @@ class MinibatchEngine {
       const auto s = static_cast<std::uint64_t>(s_raw);
       const auto act = static_cast<std::uint64_t>(a_raw);
       const auto next = static_cast<std::uint64_t>(next_raw);
-      if (s >= ns || act >= na || next >= ns) [[unlikely]] {
-        check_row(who, table, s_raw, a_raw, next_raw);
+      if constexpr (Checked) {
+        if (s >= ns || act >= na || next >= ns) [[unlikely]] {
+          check_row(who, table, s_raw, a_raw, next_raw);
+        }
       }
       const auto lin = static_cast<Eigen::Index>(s * na + act);
       flat[i] = lin;

@@ -33,28 +33,13 @@ class QLearningAgent : public TDAgent<Scalar> {
                      static_cast<Scalar>(this->gamma_), Scalar(1));
   }
 
-  /// One update from a whole minibatch: targets r + gamma * max Q(s', .) (no bootstrap on
+  /// One update from a minibatch (sample()) or a replay view (sample_view(), rows read in
+  /// place; the same result bit for bit): targets r + gamma * max Q(s', .) (no bootstrap on
   /// terminated rows) computed from the pre-update table, then scattered; repeated (s, a) rows
   /// follow duplicates() (see DuplicateRule). Throws on any out-of-range index in the batch,
   /// before changing anything. The TD errors are kept in last_td_errors().
-  template <class R, class I>
-  void update(const BasicMinibatch<R, I>& batch) {
-    update_rows(batch);
-  }
-
-  /// The same update from rows sampled with ReplayMemory::sample_view() (read in place, not
-  /// copied): identical results to sample() followed by update(minibatch).
-  template <class R, class I, class A>
-  void update(const BasicReplayView<R, I, A>& view) {
-    update_rows(view);
-  }
-
-  /// TD errors of the rows of the last minibatch update, against the table before it.
-  [[nodiscard]] const Column& last_td_errors() const noexcept { return engine_.td_errors(); }
-
- private:
-  template <class Rows>
-  void update_rows(const Rows& rows) {
+  template <detail::UpdateRows Rows>
+  void update(const Rows& rows) {
     const Scalar* q = this->q_.data();
     const Eigen::Index na = this->q_.cols();
     engine_.run(
@@ -70,6 +55,10 @@ class QLearningAgent : public TDAgent<Scalar> {
                Scalar scale) { return apply_one(s, a, r, next, terminated, gamma, scale); });
   }
 
+  /// TD errors of the rows of the last minibatch update, against the table before it.
+  [[nodiscard]] const Column& last_td_errors() const noexcept { return engine_.td_errors(); }
+
+ private:
   Scalar apply_one(Eigen::Index s, Eigen::Index a, Scalar r, Eigen::Index next, bool terminated,
                    Scalar gamma, Scalar scale) {
     Scalar target = r;

@@ -81,6 +81,9 @@ class ReplayMemory {
     rewards_[slot] = static_cast<Reward>(reward);
     next_states_[slot] = static_cast<Index>(next_state);
     terminated_[slot] = terminated ? 1 : 0;
+    max_state_ = std::max(
+        {max_state_, static_cast<std::int64_t>(state), static_cast<std::int64_t>(next_state)});
+    max_action_ = std::max(max_action_, static_cast<std::int64_t>(action));
     head_ = slot + 1 == capacity_ ? 0 : slot + 1;
     if (size_ < capacity_) ++size_;
   }
@@ -117,10 +120,17 @@ class ReplayMemory {
   [[nodiscard]] view_type sample_view(std::size_t batch_size, G& rng,
                                       minibatch_type& scratch) const {
     draw_slots("ReplayMemory::sample_view", batch_size, rng, scratch);
-    return view_type{scratch.slots.data(), static_cast<Eigen::Index>(batch_size),
-                     states_.data(),       actions_.data(),
-                     rewards_.data(),      next_states_.data(),
-                     terminated_.data()};
+    view_type view;
+    view.slots = scratch.slots.data();
+    view.rows = static_cast<Eigen::Index>(batch_size);
+    view.states = states_.data();
+    view.actions = actions_.data();
+    view.rewards = rewards_.data();
+    view.next_states = next_states_.data();
+    view.terminated = terminated_.data();
+    view.max_state = max_state_;
+    view.max_action = max_action_;
+    return view;
   }
 
   /// Fills `out` with the transitions stored in the given physical slots (in that order).
@@ -140,6 +150,8 @@ class ReplayMemory {
   void clear() noexcept {
     size_ = 0;
     head_ = 0;
+    max_state_ = -1;
+    max_action_ = -1;
   }
 
   /// Raw columns in physical slot order (for checkpoints and inspection).
@@ -184,6 +196,13 @@ class ReplayMemory {
     std::copy(terminated.begin(), terminated.end(), terminated_.begin());
     size_ = n;
     head_ = head;
+    max_state_ = -1;
+    max_action_ = -1;
+    for (std::size_t i = 0; i < n; ++i) {
+      max_state_ = std::max({max_state_, static_cast<std::int64_t>(states[i]),
+                             static_cast<std::int64_t>(next_states[i])});
+      max_action_ = std::max(max_action_, static_cast<std::int64_t>(actions[i]));
+    }
   }
 
  private:
@@ -330,6 +349,10 @@ class ReplayMemory {
   Sampling sampling_;
   std::size_t size_ = 0;
   std::size_t head_ = 0;
+  // Largest state (or next state) and action pushed since the last clear() or restore(): an
+  // upper bound of what is stored, so an update can check a whole sample in O(1).
+  std::int64_t max_state_ = -1;
+  std::int64_t max_action_ = -1;
   std::vector<Index> states_;
   std::vector<Action> actions_;
   std::vector<Reward> rewards_;
