@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <type_traits>
 
 #include <tabrl/agents/double_q_learning.hpp>
 #include <tabrl/agents/expected_sarsa.hpp>
@@ -219,4 +220,56 @@ TEST_CASE("update(view): the memory's index bounds survive clear() and restore()
   REQUIRE(fine.max_action == 3);
   agent.update(fine);  // within the table: the unchecked gather, and the right result
   REQUIRE(agent.q_values()(2, 3) == -0.5);
+}
+
+namespace {
+// A user's agent with a generic update(batch) that reads the columns row by row. Given a
+// ReplayView it would compile and read memory slot i instead of sampled row i, so train()
+// must hand it a copied minibatch: it has not declared reads_replay_views.
+struct GenericUserAgent {
+  tabrl::QLearningAgent<> inner{48, 4, {.gamma = 1.0, .alpha = 0.9, .epsilon = 0.1}};
+  int minibatches = 0;
+  int other_types = 0;
+
+  [[nodiscard]] int num_states() const { return inner.num_states(); }
+  [[nodiscard]] int num_actions() const { return inner.num_actions(); }
+  int act(int s, tabrl::Rng& rng) const { return inner.act(s, rng); }
+  void update(const tabrl::Transition& t) { inner.update(t); }
+  template <class Batch>
+  void update(const Batch& batch) {
+    if constexpr (std::is_same_v<Batch, tabrl::Minibatch>) {
+      ++minibatches;
+      tabrl::Minibatch copy;  // read row by row, as generic user code would
+      copy.resize(batch.size());
+      for (Eigen::Index i = 0; i < batch.size(); ++i) {
+        copy.states[i] = batch.states[i];
+        copy.actions[i] = batch.actions[i];
+        copy.rewards[i] = batch.rewards[i];
+        copy.next_states[i] = batch.next_states[i];
+        copy.terminated[i] = batch.terminated[i];
+      }
+      inner.update(copy);
+    } else {
+      ++other_types;
+    }
+  }
+};
+}  // namespace
+
+TEST_CASE("train() hands views only to agents that declare reads_replay_views",
+          "[training][view]") {
+  STATIC_REQUIRE(tabrl::QLearningAgent<>::reads_replay_views);
+  STATIC_REQUIRE(tabrl::ExpectedSarsaAgent<>::reads_replay_views);
+  STATIC_REQUIRE(tabrl::DoubleQLearningAgent<>::reads_replay_views);
+  const tabrl::TrainOptions options{.episodes = 30, .batch_size = 32, .seed = 5};
+  tabrl::CliffWalking env_a, env_b;
+  GenericUserAgent user;
+  tabrl::QLearningAgent<> reference(48, 4, {.gamma = 1.0, .alpha = 0.9, .epsilon = 0.1});
+  tabrl::ReplayMemory<> memory_a(2000), memory_b(2000);
+  const auto log_user = tabrl::train(user, env_a, memory_a, options);
+  const auto log_reference = tabrl::train(reference, env_b, memory_b, options);
+  REQUIRE(user.other_types == 0);
+  REQUIRE(user.minibatches == log_user.updates);
+  REQUIRE(log_user == log_reference);
+  REQUIRE(same_bits(user.inner.q_values(), reference.q_values()));
 }

@@ -38,6 +38,9 @@ class QLearningAgent : public TDAgent<Scalar> {
   /// terminated rows) computed from the pre-update table, then scattered; repeated (s, a) rows
   /// follow duplicates() (see DuplicateRule). Throws on any out-of-range index in the batch,
   /// before changing anything. The TD errors are kept in last_td_errors().
+  /// update() reads ReplayViews correctly (by slot), so train() may hand it one.
+  static constexpr bool reads_replay_views = true;
+
   template <detail::UpdateRows Rows>
   void update(const Rows& rows) {
     const Scalar* q = this->q_.data();

@@ -139,10 +139,13 @@ void run_training(AgentT& agent, Env& env, Memory& replay, const TrainOptions& o
       if (replay.size() > options.batch_size) {
         for (int u = 0; u < options.updates_per_step; ++u) {
           if constexpr (requires {
+                          requires AgentT::reads_replay_views;
                           agent.update(replay.sample_view(options.batch_size, state.rng, batch));
                         }) {
             // Same draws and the same update as sample() + update(batch), without copying the
-            // sampled rows into the minibatch first.
+            // sampled rows into the minibatch first. Only for agents that say they read views
+            // by slot: a user's generic update(batch) indexing `batch.states[i]` would compile
+            // with a view and silently read the wrong rows.
             agent.update(replay.sample_view(options.batch_size, state.rng, batch));
           } else {
             replay.sample(options.batch_size, state.rng, batch);
