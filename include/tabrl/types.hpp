@@ -127,18 +127,27 @@ struct BasicReplayView {
             static_cast<int>(next_states[k]), terminated[k] != 0};
   }
 
-  /// Copies the rows into `out` (resizing it): what sample() would have produced.
+  /// Copies the rows into `out` (resizing it): what sample() would have produced. `out` may
+  /// be the scratch minibatch that holds `slots` (ReplayMemory::sample() works that way).
   void copy_to(BasicMinibatch<Reward, Index>& out) const {
     out.resize(rows);
+    // Raw pointers read once: the uint8_t column may alias anything, so stores through it
+    // would otherwise force a reload of every vector's data pointer on every row.
+    Index* out_slots = out.slots.data();
+    Index* out_states = out.states.data();
+    Index* out_actions = out.actions.data();
+    Reward* out_rewards = out.rewards.data();
+    Index* out_next_states = out.next_states.data();
+    std::uint8_t* out_terminated = out.terminated.data();
     for (Eigen::Index i = 0; i < rows; ++i) {
       const Index slot = slots[i];
       const auto k = static_cast<std::size_t>(slot);
-      out.slots[i] = slot;
-      out.states[i] = states[k];
-      out.actions[i] = static_cast<Index>(actions[k]);
-      out.rewards[i] = rewards[k];
-      out.next_states[i] = next_states[k];
-      out.terminated[i] = terminated[k];
+      out_slots[i] = slot;
+      out_states[i] = states[k];
+      out_actions[i] = static_cast<Index>(actions[k]);
+      out_rewards[i] = rewards[k];
+      out_next_states[i] = next_states[k];
+      out_terminated[i] = terminated[k];
     }
   }
 };

@@ -61,11 +61,11 @@ class DoubleQLearningAgent : public TDAgent<Scalar> {
                      static_cast<Scalar>(this->gamma_), Scalar(1));
   }
 
-  /// Minibatch update: one coin picks the table for the whole batch. Takes a minibatch or a
-  /// replay view (sample_view()).
   /// update() reads ReplayViews correctly (by slot), so train() may hand it one.
   static constexpr bool reads_replay_views = true;
 
+  /// Minibatch update: one coin picks the table for the whole batch. Takes a minibatch or a
+  /// replay view (sample_view()).
   template <detail::UpdateRows Rows>
   void update(const Rows& rows) {
     const bool update_a = coin_flip();

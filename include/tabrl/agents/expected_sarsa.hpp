@@ -42,11 +42,11 @@ class ExpectedSarsaAgent : public TDAgent<Scalar> {
                      static_cast<Scalar>(this->gamma_), Scalar(1));
   }
 
-  /// Minibatch update with the shared engine (duplicates() applies), from a minibatch or a
-  /// replay view (sample_view()).
   /// update() reads ReplayViews correctly (by slot), so train() may hand it one.
   static constexpr bool reads_replay_views = true;
 
+  /// Minibatch update with the shared engine (duplicates() applies), from a minibatch or a
+  /// replay view (sample_view()).
   template <detail::UpdateRows Rows>
   void update(const Rows& rows) {
     const Scalar* q = this->q_.data();

@@ -32,6 +32,8 @@ namespace tabrl::detail {
 // Weights and discounts are optional (null: all 1, and the agent's gamma).
 template <class R, class I, class A, bool Indirect>
 struct RowSource {
+  using RewardColumn = Eigen::Matrix<R, Eigen::Dynamic, 1>;  // for weights and discounts
+
   const I* slots;
   const I* states;
   const A* actions;
@@ -181,11 +183,9 @@ class MinibatchEngine {
     if (rule == DuplicateRule::mean || weighted) {
       mean_errors_ = td_errors_;
       if (weighted) {
-        using RewardColumn =
-            Eigen::Matrix<std::remove_cv_t<std::remove_pointer_t<decltype(rows.weights)>>,
-                          Eigen::Dynamic, 1>;
-        mean_errors_.array() *=
-            Eigen::Map<const RewardColumn>(rows.weights, n).template cast<Scalar>().array();
+        mean_errors_.array() *= Eigen::Map<const typename Rows::RewardColumn>(rows.weights, n)
+                                    .template cast<Scalar>()
+                                    .array();
       }
       if (rule == DuplicateRule::mean) average_duplicates(mean_errors_);
       scatter(table, mean_errors_, a);
@@ -283,15 +283,13 @@ class MinibatchEngine {
       values[i] = zero_if(src.terminated[k] != 0, value_of.template operator()<Actions>(next));
     }
     if constexpr (Discounted) {
-      using RewardColumn =
-          Eigen::Matrix<std::remove_cv_t<std::remove_pointer_t<decltype(src.discounts)>>,
-                        Eigen::Dynamic, 1>;
-      td_errors_.noalias() =
-          (rewards_.array() +
-           Eigen::Map<const RewardColumn>(src.discounts, n).template cast<Scalar>().array() *
-               next_value_.array() -
-           current_.array())
-              .matrix();
+      td_errors_.noalias() = (rewards_.array() +
+                              Eigen::Map<const typename Rows::RewardColumn>(src.discounts, n)
+                                      .template cast<Scalar>()
+                                      .array() *
+                                  next_value_.array() -
+                              current_.array())
+                                 .matrix();
     } else {
       td_errors_.noalias() = rewards_ + gamma * next_value_ - current_;
     }

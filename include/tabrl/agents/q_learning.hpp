@@ -33,14 +33,14 @@ class QLearningAgent : public TDAgent<Scalar> {
                      static_cast<Scalar>(this->gamma_), Scalar(1));
   }
 
+  /// update() reads ReplayViews correctly (by slot), so train() may hand it one.
+  static constexpr bool reads_replay_views = true;
+
   /// One update from a minibatch (sample()) or a replay view (sample_view(), rows read in
   /// place; the same result bit for bit): targets r + gamma * max Q(s', .) (no bootstrap on
   /// terminated rows) computed from the pre-update table, then scattered; repeated (s, a) rows
   /// follow duplicates() (see DuplicateRule). Throws on any out-of-range index in the batch,
   /// before changing anything. The TD errors are kept in last_td_errors().
-  /// update() reads ReplayViews correctly (by slot), so train() may hand it one.
-  static constexpr bool reads_replay_views = true;
-
   template <detail::UpdateRows Rows>
   void update(const Rows& rows) {
     const Scalar* q = this->q_.data();

@@ -120,17 +120,7 @@ class ReplayMemory {
   [[nodiscard]] view_type sample_view(std::size_t batch_size, G& rng,
                                       minibatch_type& scratch) const {
     draw_slots("ReplayMemory::sample_view", batch_size, rng, scratch);
-    view_type view;
-    view.slots = scratch.slots.data();
-    view.rows = static_cast<Eigen::Index>(batch_size);
-    view.states = states_.data();
-    view.actions = actions_.data();
-    view.rewards = rewards_.data();
-    view.next_states = next_states_.data();
-    view.terminated = terminated_.data();
-    view.max_state = max_state_;
-    view.max_action = max_action_;
-    return view;
+    return view_of(scratch);
   }
 
   /// Fills `out` with the transitions stored in the given physical slots (in that order).
@@ -186,8 +176,13 @@ class ReplayMemory {
       detail::throw_invalid("ReplayMemory::restore",
                             "head must equal size when not full, and be < capacity", head);
     }
+    std::int64_t max_state = -1;
+    std::int64_t max_action = -1;
     for (std::size_t i = 0; i < n; ++i) {
       validate(states[i], actions[i], static_cast<double>(rewards[i]), next_states[i]);
+      max_state = std::max({max_state, static_cast<std::int64_t>(states[i]),
+                            static_cast<std::int64_t>(next_states[i])});
+      max_action = std::max(max_action, static_cast<std::int64_t>(actions[i]));
     }
     std::copy(states.begin(), states.end(), states_.begin());
     std::copy(actions.begin(), actions.end(), actions_.begin());
@@ -196,13 +191,8 @@ class ReplayMemory {
     std::copy(terminated.begin(), terminated.end(), terminated_.begin());
     size_ = n;
     head_ = head;
-    max_state_ = -1;
-    max_action_ = -1;
-    for (std::size_t i = 0; i < n; ++i) {
-      max_state_ = std::max({max_state_, static_cast<std::int64_t>(states[i]),
-                             static_cast<std::int64_t>(next_states[i])});
-      max_action_ = std::max(max_action_, static_cast<std::int64_t>(actions[i]));
-    }
+    max_state_ = max_state;
+    max_action_ = max_action;
   }
 
  private:
@@ -233,37 +223,19 @@ class ReplayMemory {
     }
   }
 
-  // Raw column pointers of both sides of a gather, read once before a loop: the minibatch's
-  // uint8_t column may alias anything, so stores through it would otherwise force the
-  // compiler to reload every vector's data pointer on every row.
-  struct Columns {
-    const Index* states;
-    const Action* actions;
-    const Reward* rewards;
-    const Index* next_states;
-    const std::uint8_t* terminated;
-    Index* out_slots;
-    Index* out_states;
-    Index* out_actions;
-    Reward* out_rewards;
-    Index* out_next_states;
-    std::uint8_t* out_terminated;
-
-    // Copies slot s into row i of the minibatch.
-    void row(std::size_t s, std::size_t i) const noexcept {
-      out_slots[i] = static_cast<Index>(s);
-      out_states[i] = states[s];
-      out_actions[i] = static_cast<Index>(actions[s]);
-      out_rewards[i] = rewards[s];
-      out_next_states[i] = next_states[s];
-      out_terminated[i] = terminated[s];
-    }
-  };
-
-  [[nodiscard]] Columns columns(minibatch_type& out) const noexcept {
-    return {states_.data(),     actions_.data(),        rewards_.data(),      next_states_.data(),
-            terminated_.data(), out.slots.data(),       out.states.data(),    out.actions.data(),
-            out.rewards.data(), out.next_states.data(), out.terminated.data()};
+  // The rows whose slots `batch` holds, read from this memory's columns.
+  [[nodiscard]] view_type view_of(const minibatch_type& batch) const noexcept {
+    view_type view;
+    view.slots = batch.slots.data();
+    view.rows = batch.slots.size();
+    view.states = states_.data();
+    view.actions = actions_.data();
+    view.rewards = rewards_.data();
+    view.next_states = next_states_.data();
+    view.terminated = terminated_.data();
+    view.max_state = max_state_;
+    view.max_action = max_action_;
+    return view;
   }
 
   // Validates the request, sizes `out` and draws the slots into out.slots.
@@ -339,11 +311,8 @@ class ReplayMemory {
     }
   }
 
-  void gather(minibatch_type& out) const {
-    const Columns cols = columns(out);
-    const auto n = static_cast<std::size_t>(out.size());
-    for (std::size_t i = 0; i < n; ++i) cols.row(static_cast<std::size_t>(cols.out_slots[i]), i);
-  }
+  // Copies the rows whose slots out.slots holds into the rest of `out`.
+  void gather(minibatch_type& out) const { view_of(out).copy_to(out); }
 
   std::size_t capacity_;
   Sampling sampling_;
