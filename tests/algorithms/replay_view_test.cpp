@@ -115,6 +115,10 @@ TEST_CASE("sample_view: same draws, same slots, same rows as sample()", "[replay
   }
 }
 
+static_assert(std::is_same_v<tabrl::ReplayMemory<>::view_type, tabrl::ReplayView>);
+static_assert(std::is_same_v<tabrl::ReplayMemory<float, std::int64_t, std::int32_t>::view_type,
+                             tabrl::BasicReplayView<float, std::int64_t, std::int32_t>>);
+
 TEST_CASE("sample_view: the same preconditions as sample(), named", "[replay][view]") {
   tabrl::ReplayMemory<> memory(10);
   tabrl::Rng rng(1);
