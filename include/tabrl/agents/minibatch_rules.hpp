@@ -13,17 +13,9 @@
 #include <type_traits>
 #include <vector>
 
+#include "../detail/compiler.hpp"
 #include "../error.hpp"
 #include "../types.hpp"
-
-// Inlines every call inside the function it marks. Eigen marks its reductions plain `inline`
-// on GCC and Clang, and in a large translation unit GCC then called the 4-wide max of a Q row
-// out of line once per minibatch row (10% of a training step in tabrl_bench).
-#if defined(__GNUC__) || defined(__clang__)
-#define TABRL_DETAIL_FLATTEN [[gnu::flatten]]
-#else
-#define TABRL_DETAIL_FLATTEN
-#endif
 
 namespace tabrl::detail {
 
@@ -144,7 +136,6 @@ class MinibatchEngine {
       current_.resize(n);
       rewards_.resize(n);
       next_value_.resize(n);
-      new_value_.resize(n);
       td_errors_.resize(n);
     }
     const bool weighted = rows.weights != nullptr;
@@ -170,16 +161,11 @@ class MinibatchEngine {
     //    Eigen expression over the batch columns. Keeping the arithmetic out of the gather loop
     //    keeps each row's dependency chain short, so the out-of-order core overlaps many rows:
     //    fused into the loop, the same work ran slower.
-    if (rule == DuplicateRule::last && !weighted) {
-      // The common case (the notebook's rule, uniform replay): the new values Q(s, a) + alpha *
-      // error come from the same vectorized pass, and the scatter only copies them.
-      gather_dispatch<true>(who, table, rows, next_value, g, a);
-      scatter_new_values(table);
-      return;
-    }
-    gather_dispatch<false>(who, table, rows, next_value, g, a);
-    // 2. Scatter in row order: with DuplicateRule::last the last duplicate's write survives.
-    //    Importance weights (prioritized replay) scale each row's step.
+    gather_dispatch(who, table, rows, next_value, g);
+    // 2. Scatter Q(s, a) + alpha * error in row order: with DuplicateRule::last the last
+    //    duplicate's write survives. Importance weights (prioritized replay) scale each row's
+    //    step. (A separate vectorized pass for the new values, then a copying scatter, took
+    //    more instructions than computing them in the scatter.)
     if (rule == DuplicateRule::mean || weighted) {
       mean_errors_ = td_errors_;
       if (weighted) {
@@ -212,28 +198,28 @@ class MinibatchEngine {
 
   // Validates the rows, gathers Q(s, a) into current_, r into rewards_ and the value of s' into
   // next_value_, then computes td_errors_ = (r + gamma_i * value) - Q(s, a) with Eigen (the
-  // operation order of the original fancy-indexed form) and, with `Direct`, new_value_ =
-  // Q(s, a) + alpha * error. Chooses the gather instantiation: fixed-size rows for the common
-  // 4-action case (so the reductions over a row unroll) and a loop without the per-row
-  // discount test.
-  template <bool Direct, class Rows, class NextValue>
+  // operation order of the original fancy-indexed form). Chooses the gather instantiation:
+  // fixed-size rows for the common 4-action case (so the reductions over a row unroll), a loop
+  // without the per-row discount test, and no per-row range checks when the memory's bounds
+  // already prove every row in range.
+  template <class Rows, class NextValue>
   void gather_dispatch(const char* who, const QTable<Scalar>& table, const Rows& rows,
-                       const NextValue& next_value, Scalar gamma, Scalar alpha) {
+                       const NextValue& next_value, Scalar gamma) {
     const bool discounted = rows.discounts != nullptr;
     const bool in_range = rows.max_state >= 0 && rows.max_state < table.rows() &&
                           rows.max_action >= 0 && rows.max_action < table.cols();
     if (table.cols() == 4 && !discounted && in_range) {  // uniform replay of a valid memory
-      gather<4, Direct, false, false>(who, table, rows, next_value, gamma, alpha);
+      gather<4, false, false>(who, table, rows, next_value, gamma);
     } else if (table.cols() == 4) {
       if (discounted) {
-        gather<4, Direct, true, true>(who, table, rows, next_value, gamma, alpha);
+        gather<4, true, true>(who, table, rows, next_value, gamma);
       } else {
-        gather<4, Direct, false, true>(who, table, rows, next_value, gamma, alpha);
+        gather<4, false, true>(who, table, rows, next_value, gamma);
       }
     } else if (discounted) {
-      gather<Eigen::Dynamic, Direct, true, true>(who, table, rows, next_value, gamma, alpha);
+      gather<Eigen::Dynamic, true, true>(who, table, rows, next_value, gamma);
     } else {
-      gather<Eigen::Dynamic, Direct, false, true>(who, table, rows, next_value, gamma, alpha);
+      gather<Eigen::Dynamic, false, true>(who, table, rows, next_value, gamma);
     }
   }
 
@@ -247,9 +233,9 @@ class MinibatchEngine {
     return std::bit_cast<Scalar>(static_cast<Bits>(std::bit_cast<Bits>(v) & keep));
   }
 
-  template <int Actions, bool Direct, bool Discounted, bool Checked, class Rows, class NextValue>
+  template <int Actions, bool Discounted, bool Checked, class Rows, class NextValue>
   TABRL_DETAIL_FLATTEN void gather(const char* who, const QTable<Scalar>& table, const Rows& rows,
-                                   const NextValue& next_value, Scalar gamma, Scalar alpha) {
+                                   const NextValue& next_value, Scalar gamma) {
     [[maybe_unused]] const auto ns = static_cast<std::uint64_t>(table.rows());
     const auto na = static_cast<std::uint64_t>(table.cols());
     const Eigen::Index n = rows.n;
@@ -293,24 +279,18 @@ class MinibatchEngine {
     } else {
       td_errors_.noalias() = rewards_ + gamma * next_value_ - current_;
     }
-    if constexpr (Direct) new_value_.noalias() = current_ + alpha * td_errors_;
-  }
-
-  // Q(s_i, a_i) = new_value_i, in row order (the last duplicate's write survives).
-  void scatter_new_values(QTable<Scalar>& table) noexcept {
-    Scalar* q = table.data();
-    const Eigen::Index* flat = flat_index_.data();
-    const Scalar* values = new_value_.data();
-    const Eigen::Index n = flat_index_.size();
-    for (Eigen::Index i = 0; i < n; ++i) q[flat[i]] = values[i];
   }
 
   // Q(s_i, a_i) = current_i + alpha * step_i, in row order. A plain loop: Eigen's assignment to
   // an IndexedView went through a heap temporary, which cost more than the update itself.
   void scatter(QTable<Scalar>& table, const Column& step, Scalar alpha) noexcept {
     Scalar* q = table.data();
-    for (Eigen::Index i = 0; i < flat_index_.size(); ++i)
-      q[flat_index_[i]] = current_[i] + alpha * step[i];
+    const Eigen::Index* flat = flat_index_.data();
+    const Scalar* current = current_.data();
+    const Scalar* steps = step.data();
+    const Eigen::Index n = flat_index_.size();
+    TABRL_DETAIL_UNROLL(4)
+    for (Eigen::Index i = 0; i < n; ++i) q[flat[i]] = current[i] + alpha * steps[i];
   }
 
   // Replaces each row's TD error by the mean TD error of all rows with the same (s, a).
@@ -338,7 +318,6 @@ class MinibatchEngine {
   Column current_;
   Column rewards_;
   Column next_value_;
-  Column new_value_;
   Column td_errors_;
   Column mean_errors_;
   std::vector<Eigen::Index> order_;
