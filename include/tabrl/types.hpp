@@ -71,8 +71,9 @@ struct BasicMinibatch {
   /// Optional per-row bootstrap discounts gamma^k (n-step returns). Empty: the agent's gamma.
   RewardColumn discounts;
 
-  /// Scratch for sampling without replacement (one bit per memory slot); kept here so the
-  /// memory itself stays const while sampling and nothing is allocated per call.
+  /// Scratch for sampling without replacement (a mark per memory slot: a byte each for up to
+  /// 65,536 slots, a bit each beyond); kept here so the memory itself stays const while
+  /// sampling and nothing is allocated per call.
   std::vector<std::uint64_t> seen;
 
   [[nodiscard]] Eigen::Index size() const noexcept { return states.size(); }

@@ -120,6 +120,38 @@ TEST_CASE("ReplayMemory: without replacement gives distinct slots on both code p
   for (int i = 0; i < 100; ++i) REQUIRE(all[static_cast<std::size_t>(i)] == i);
 }
 
+TEST_CASE("ReplayMemory: byte marks (small memory) and bit marks (large) draw the same slots",
+          "[replay]") {
+  // Which slots are drawn depends on size() and the generator only; the marks that remember
+  // drawn slots are a byte per slot up to 65,536 slots of capacity and a bit per slot beyond.
+  tabrl::ReplayMemory<> small(1000);
+  tabrl::ReplayMemory<> large(100000);
+  for (int i = 0; i < 1000; ++i) {
+    small.push(t(i));
+    large.push(t(i));
+  }
+  tabrl::Rng rng_small(9), rng_large(9), rng_shared(9);
+  tabrl::Minibatch a, b, shared;
+  // k <= 250 takes the rejection path, larger k Floyd's algorithm and a shuffle.
+  for (std::size_t k : {1U, 8U, 32U, 250U, 251U, 600U, 1000U}) {
+    for (int rep = 0; rep < 20; ++rep) {
+      small.sample(k, rng_small, a);
+      large.sample(k, rng_large, b);
+      CAPTURE(k, rep);
+      REQUIRE(a.slots == b.slots);
+      std::set<int> distinct(b.slots.data(), b.slots.data() + b.size());
+      REQUIRE(distinct.size() == k);
+      // One minibatch used by both memories in turn: its marks are left clear either way.
+      (rep % 2 == 0 ? small : large).sample(k, rng_shared, shared);
+      REQUIRE(shared.slots == a.slots);
+    }
+  }
+  REQUIRE(rng_small == rng_large);
+  for (const auto* batch : {&a, &b, &shared}) {
+    REQUIRE(std::all_of(batch->seen.begin(), batch->seen.end(), [](auto w) { return w == 0; }));
+  }
+}
+
 TEST_CASE("ReplayMemory: a reused minibatch is not reallocated", "[replay]") {
   tabrl::Rng rng(4);
   tabrl::Minibatch batch;

@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "../detail/compiler.hpp"
 #include "../error.hpp"
 #include "../random.hpp"
 #include "../types.hpp"
@@ -263,10 +264,7 @@ class ReplayMemory {
 
   // Draws the slots; the rows are gathered afterwards. Two tight loops beat one fused loop
   // here: fused, the generator state and eleven column pointers do not fit in the registers
-  // and every row reloads the pointers from the stack. Without replacement the rows are
-  // distinct slots in uniformly random order: rejection against a bitset while the batch is
-  // small next to the memory (expected draws ~ k + k^2 / 2n), else Floyd's algorithm (exactly
-  // k draws) followed by a Fisher-Yates shuffle of the k picks.
+  // and every row reloads the pointers from the stack.
   template <class G>
   void draw(std::size_t k, G& rng, minibatch_type& out) const {
     const std::size_t n = size_;
@@ -275,29 +273,66 @@ class ReplayMemory {
       for (std::size_t i = 0; i < k; ++i) slots[i] = static_cast<Index>(uniform_index(rng, n));
       return;
     }
-    const std::size_t words = (capacity_ + 63) / 64;
+    // Marks of the slots drawn so far: a byte per slot while that is small (a test and a set
+    // are then one instruction each), a bit per slot beyond kByteMarksUpTo slots, so a large
+    // memory's marks stay an eighth of the size and in cache.
+    const bool bytes = capacity_ <= kByteMarksUpTo;
+    const std::size_t words = bytes ? (capacity_ + 7) / 8 : (capacity_ + 63) / 64;
     if (out.seen.size() < words) out.seen.assign(words, 0);
-    std::uint64_t* seen = out.seen.data();
-    auto test_and_set = [seen](std::size_t s) {
+    if (bytes) {
+      // Byte access to the words' storage (unsigned char may alias any object).
+      draw_distinct(k, rng, slots, ByteMarks{reinterpret_cast<unsigned char*>(out.seen.data())});
+    } else {
+      draw_distinct(k, rng, slots, BitMarks{out.seen.data()});
+    }
+  }
+
+  static constexpr std::size_t kByteMarksUpTo = std::size_t{1} << 16U;
+
+  struct ByteMarks {
+    unsigned char* marks;
+    // Marks slot s; true if it was marked already.
+    bool test_and_set(std::size_t s) const noexcept {
+      if (marks[s] != 0) return true;
+      marks[s] = 1;
+      return false;
+    }
+    void clear(std::size_t s) const noexcept { marks[s] = 0; }
+  };
+
+  struct BitMarks {
+    std::uint64_t* marks;
+    bool test_and_set(std::size_t s) const noexcept {
       const std::uint64_t bit = std::uint64_t{1} << (s & 63U);
-      const bool was = (seen[s >> 6U] & bit) != 0;
-      seen[s >> 6U] |= bit;
+      const bool was = (marks[s >> 6U] & bit) != 0;
+      marks[s >> 6U] |= bit;
       return was;
-    };
+    }
+    // Clears the whole word: every bit set in it belongs to the batch being drawn.
+    void clear(std::size_t s) const noexcept { marks[s >> 6U] = 0; }
+  };
+
+  // k distinct slots in uniformly random order: rejection against the marks while the batch
+  // is small next to the memory (expected draws ~ k + k^2 / 2n), else Floyd's algorithm
+  // (exactly k draws) followed by a Fisher-Yates shuffle of the k picks. Leaves the marks
+  // clear.
+  template <class G, class Marks>
+  void draw_distinct(std::size_t k, G& rng, Index* slots, Marks marks) const {
+    const std::size_t n = size_;
     if (4 * k <= n) {
       for (std::size_t i = 0; i < k; ++i) {
         std::size_t s = 0;
         do {
           s = uniform_index(rng, n);
-        } while (test_and_set(s));
+        } while (marks.test_and_set(s));
         slots[i] = static_cast<Index>(s);
       }
     } else {
       std::size_t i = 0;
       for (std::size_t j = n - k; j < n; ++j) {
         const std::size_t t = uniform_index(rng, j + 1);
-        const std::size_t pick = test_and_set(t) ? j : t;
-        if (pick == j) test_and_set(j);
+        const std::size_t pick = marks.test_and_set(t) ? j : t;
+        if (pick == j) marks.test_and_set(j);
         slots[i++] = static_cast<Index>(pick);
       }
       for (std::size_t m = k - 1; m > 0; --m) {
@@ -305,10 +340,8 @@ class ReplayMemory {
         std::swap(slots[m], slots[r]);
       }
     }
-    for (std::size_t i = 0; i < k; ++i) {
-      const auto s = static_cast<std::size_t>(slots[i]);
-      seen[s >> 6U] = 0;  // clears the whole word: every bit set in it belongs to this batch
-    }
+    TABRL_DETAIL_UNROLL(4)
+    for (std::size_t i = 0; i < k; ++i) marks.clear(static_cast<std::size_t>(slots[i]));
   }
 
   // Copies the rows whose slots out.slots holds into the rest of `out`.
