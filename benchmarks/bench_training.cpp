@@ -133,20 +133,19 @@ void warm(Loop& loop) {
   for (int i = 0; i < 5000; ++i) loop.step();
 }
 
-void BM_training_step_tabrl(benchmark::State& state) {
-  TabrlLoop<false> loop;
+// Times one step per iteration of a warmed-up (full memory) loop.
+template <class Loop>
+void time_steps(benchmark::State& state) {
+  Loop loop;
   warm(loop);
   for (auto _ : state) loop.step();
   state.SetItemsProcessed(state.iterations());
 }
+
+void BM_training_step_tabrl(benchmark::State& state) { time_steps<TabrlLoop<false>>(state); }
 BENCHMARK(BM_training_step_tabrl);
 
-void BM_training_step_tabrl_split(benchmark::State& state) {
-  TabrlLoop<true> loop;
-  warm(loop);
-  for (auto _ : state) loop.step();
-  state.SetItemsProcessed(state.iterations());
-}
+void BM_training_step_tabrl_split(benchmark::State& state) { time_steps<TabrlLoop<true>>(state); }
 BENCHMARK(BM_training_step_tabrl_split);
 
 void BM_training_step_handwritten(benchmark::State& state) {
@@ -169,10 +168,7 @@ void BM_training_step_handwritten(benchmark::State& state) {
       }
     }
   }
-  HandLoop loop;
-  warm(loop);
-  for (auto _ : state) loop.step();
-  state.SetItemsProcessed(state.iterations());
+  time_steps<HandLoop>(state);
 }
 BENCHMARK(BM_training_step_handwritten);
 

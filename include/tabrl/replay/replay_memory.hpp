@@ -261,7 +261,7 @@ class ReplayMemory {
   // Draws from a local copy of the generator, with every call inlined here: the compiler can
   // then keep the generator state in registers. Through a reference it must store the state
   // back after every write of a slot or a mark (a byte store may alias anything); in a large
-  // translation unit GCC did not inline draw() and paid that, 1.5x the instructions.
+  // translation unit GCC did not inline draw() and paid that, 1.4x the instructions.
   template <class G>
   TABRL_DETAIL_FLATTEN void draw_from_copy(std::size_t k, G& rng, minibatch_type& out) const {
     G local = rng;
