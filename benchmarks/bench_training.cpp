@@ -56,7 +56,8 @@ struct HandLoop {
   double mem_r[kMemory];
   unsigned char mem_t[kMemory];
   std::size_t size = 0, head = 0;
-  unsigned char seen[kMemory] = {};
+  unsigned char seen[kMemory] = {};  // seen[k] == stamp: slot k drawn by this step
+  unsigned char stamp = 0;
   int slots[kBatch];
   double cur[kBatch], nmax[kBatch];
   long lin[kBatch];
@@ -91,24 +92,25 @@ struct HandLoop {
     head = head + 1 == kMemory ? 0 : head + 1;
     if (size < kMemory) ++size;
     if (size > kBatch) {
+      if (stamp == 255) { std::memset(seen, 0, sizeof seen); stamp = 0; }
+      ++stamp;
       if (4 * kBatch <= size) {  // same sampling as tabrl: rejection against byte marks...
         for (std::size_t i = 0; i < kBatch; ++i) {
           std::size_t k;
-          do { k = tabrl::uniform_index(rng, size); } while (seen[k] != 0);
-          seen[k] = 1;
+          do { k = tabrl::uniform_index(rng, size); } while (seen[k] == stamp);
+          seen[k] = stamp;
           slots[i] = static_cast<int>(k);
         }
       } else {  // ...or, while the memory is small, Floyd's algorithm and a shuffle
         std::size_t i = 0;
         for (std::size_t j = size - kBatch; j < size; ++j) {
           const std::size_t t = tabrl::uniform_index(rng, j + 1);
-          const std::size_t pick = seen[t] != 0 ? j : t;
-          seen[pick] = 1;
+          const std::size_t pick = seen[t] == stamp ? j : t;
+          seen[pick] = stamp;
           slots[i++] = static_cast<int>(pick);
         }
         for (std::size_t m = kBatch - 1; m > 0; --m) std::swap(slots[m], slots[tabrl::uniform_index(rng, m + 1)]);
       }
-      for (std::size_t i = 0; i < kBatch; ++i) seen[slots[i]] = 0;
       for (std::size_t i = 0; i < kBatch; ++i) {
         const int k = slots[i];
         lin[i] = mem_s[k] * 4 + mem_a[k];

@@ -75,6 +75,9 @@ struct BasicMinibatch {
   /// 65,536 slots, a bit each beyond); kept here so the memory itself stays const while
   /// sampling and nothing is allocated per call.
   std::vector<std::uint64_t> seen;
+  /// Stamp of the latest draw that used `seen` as bytes (a byte equal to it marks a slot that
+  /// draw took); 0 when `seen` is all zero.
+  std::uint8_t seen_stamp = 0;
 
   [[nodiscard]] Eigen::Index size() const noexcept { return states.size(); }
 

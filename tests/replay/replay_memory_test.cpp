@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <set>
 #include <vector>
@@ -120,10 +121,22 @@ TEST_CASE("ReplayMemory: without replacement gives distinct slots on both code p
   for (int i = 0; i < 100; ++i) REQUIRE(all[static_cast<std::size_t>(i)] == i);
 }
 
+namespace {
+// The marks a draw leaves behind: bit marks (large memories) are cleared after each draw;
+// byte marks hold the stamp of the draw that set them, never more than the latest stamp, and
+// are all zero when the stamp is 0.
+bool marks_consistent(const tabrl::Minibatch& batch) {
+  const auto* bytes = reinterpret_cast<const unsigned char*>(batch.seen.data());
+  const std::size_t n = batch.seen.size() * sizeof(std::uint64_t);
+  return std::all_of(bytes, bytes + n, [&](unsigned char b) { return b <= batch.seen_stamp; });
+}
+}  // namespace
+
 TEST_CASE("ReplayMemory: byte marks (small memory) and bit marks (large) draw the same slots",
           "[replay]") {
   // Which slots are drawn depends on size() and the generator only; the marks that remember
-  // drawn slots are a byte per slot up to 65,536 slots of capacity and a bit per slot beyond.
+  // drawn slots are a byte per slot up to 65,536 slots of capacity (stamped with the draw,
+  // zeroed when the stamp wraps after 255 draws) and a bit per slot beyond.
   tabrl::ReplayMemory<> small(1000);
   tabrl::ReplayMemory<> large(100000);
   for (int i = 0; i < 1000; ++i) {
@@ -132,22 +145,30 @@ TEST_CASE("ReplayMemory: byte marks (small memory) and bit marks (large) draw th
   }
   tabrl::Rng rng_small(9), rng_large(9), rng_shared(9);
   tabrl::Minibatch a, b, shared;
-  // k <= 250 takes the rejection path, larger k Floyd's algorithm and a shuffle.
+  int draws = 0;
+  // k <= 250 takes the rejection path, larger k Floyd's algorithm and a shuffle. 280 draws
+  // per batch: `a`'s stamp wraps once.
   for (std::size_t k : {1U, 8U, 32U, 250U, 251U, 600U, 1000U}) {
-    for (int rep = 0; rep < 20; ++rep) {
+    for (int rep = 0; rep < 40; ++rep) {
       small.sample(k, rng_small, a);
       large.sample(k, rng_large, b);
+      ++draws;
       CAPTURE(k, rep);
       REQUIRE(a.slots == b.slots);
       std::set<int> distinct(b.slots.data(), b.slots.data() + b.size());
       REQUIRE(distinct.size() == k);
-      // One minibatch used by both memories in turn: its marks are left clear either way.
-      (rep % 2 == 0 ? small : large).sample(k, rng_shared, shared);
+      // One minibatch used by both memories in turn, in runs of 3 draws.
+      (rep / 3 % 2 == 0 ? small : large).sample(k, rng_shared, shared);
       REQUIRE(shared.slots == a.slots);
+      REQUIRE(marks_consistent(shared));
     }
   }
   REQUIRE(rng_small == rng_large);
-  for (const auto* batch : {&a, &b, &shared}) {
+  REQUIRE(a.seen_stamp == draws % 255);
+  REQUIRE(marks_consistent(a));
+  // The bit path clears after itself; the last shared draw used the large memory.
+  for (const auto* batch : {&b, &shared}) {
+    REQUIRE(batch->seen_stamp == 0);
     REQUIRE(std::all_of(batch->seen.begin(), batch->seen.end(), [](auto w) { return w == 0; }));
   }
 }
@@ -161,11 +182,12 @@ TEST_CASE("ReplayMemory: a reused minibatch is not reallocated", "[replay]") {
   const auto* states = batch.states.data();
   const auto* rewards = batch.rewards.data();
   const auto* seen = batch.seen.data();
-  for (int i = 0; i < 100; ++i) m.sample(32, rng, batch);
+  for (int i = 0; i < 600; ++i) m.sample(32, rng, batch);
   REQUIRE(batch.states.data() == states);
   REQUIRE(batch.rewards.data() == rewards);
   REQUIRE(batch.seen.data() == seen);
-  REQUIRE(std::all_of(batch.seen.begin(), batch.seen.end(), [](auto w) { return w == 0; }));
+  REQUIRE(batch.seen_stamp == 601 % 255);
+  REQUIRE(marks_consistent(batch));
 }
 
 namespace {

@@ -285,26 +285,43 @@ class ReplayMemory {
     // memory's marks stay an eighth of the size and in cache.
     const bool bytes = capacity_ <= kByteMarksUpTo;
     const std::size_t words = bytes ? (capacity_ + 7) / 8 : (capacity_ + 63) / 64;
-    if (out.seen.size() < words) out.seen.assign(words, 0);
+    if (out.seen.size() < words) {
+      out.seen.assign(words, 0);
+      out.seen_stamp = 0;
+    }
     if (bytes) {
+      // Each draw marks with its own stamp, so the marks need no clearing after a draw; the
+      // bytes are zeroed once every 255 draws, when the stamp would wrap.
+      if (out.seen_stamp == std::numeric_limits<std::uint8_t>::max()) clear_marks(out);
+      ++out.seen_stamp;
       // Byte access to the words' storage (unsigned char may alias any object).
-      draw_distinct(k, rng, slots, ByteMarks{reinterpret_cast<unsigned char*>(out.seen.data())});
+      draw_distinct(k, rng, slots,
+                    ByteMarks{reinterpret_cast<unsigned char*>(out.seen.data()), out.seen_stamp});
     } else {
+      // Bit marks need every bit clear to start: a draw clears its own bits after it.
+      if (out.seen_stamp != 0) clear_marks(out);
       draw_distinct(k, rng, slots, BitMarks{out.seen.data()});
     }
+  }
+
+  static void clear_marks(minibatch_type& out) noexcept {
+    std::fill(out.seen.begin(), out.seen.end(), std::uint64_t{0});
+    out.seen_stamp = 0;
   }
 
   static constexpr std::size_t kByteMarksUpTo = std::size_t{1} << 16U;
 
   struct ByteMarks {
     unsigned char* marks;
-    // Marks slot s; true if it was marked already.
+    unsigned char stamp;
+    // Marks slot s; true if this draw marked it already.
     bool test_and_set(std::size_t s) const noexcept {
-      if (marks[s] != 0) return true;
-      marks[s] = 1;
+      if (marks[s] == stamp) return true;
+      marks[s] = stamp;
       return false;
     }
-    void clear(std::size_t s) const noexcept { marks[s] = 0; }
+    static constexpr bool kClearAfterDraw = false;
+    void clear(std::size_t /*s*/) const noexcept {}
   };
 
   struct BitMarks {
@@ -315,13 +332,14 @@ class ReplayMemory {
       marks[s >> 6U] |= bit;
       return was;
     }
+    static constexpr bool kClearAfterDraw = true;
     // Clears the whole word: every bit set in it belongs to the batch being drawn.
     void clear(std::size_t s) const noexcept { marks[s >> 6U] = 0; }
   };
 
   // k distinct slots in uniformly random order: rejection against the marks while the batch
   // is small next to the memory (expected draws ~ k + k^2 / 2n), else Floyd's algorithm
-  // (exactly k draws) followed by a Fisher-Yates shuffle of the k picks. Leaves the marks
+  // (exactly k draws) followed by a Fisher-Yates shuffle of the k picks. Bit marks are left
   // clear.
   template <class G, class Marks>
   void draw_distinct(std::size_t k, G& rng, Index* slots, Marks marks) const {
@@ -347,8 +365,10 @@ class ReplayMemory {
         std::swap(slots[m], slots[r]);
       }
     }
-    TABRL_DETAIL_UNROLL(4)
-    for (std::size_t i = 0; i < k; ++i) marks.clear(static_cast<std::size_t>(slots[i]));
+    if constexpr (Marks::kClearAfterDraw) {
+      TABRL_DETAIL_UNROLL(4)
+      for (std::size_t i = 0; i < k; ++i) marks.clear(static_cast<std::size_t>(slots[i]));
+    }
   }
 
   // Copies the rows whose slots out.slots holds into the rest of `out`.
