@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 
+#include "../detail/compiler.hpp"
 #include "../error.hpp"
 #include "../random.hpp"
 #include "../types.hpp"
@@ -119,16 +120,22 @@ class TDAgent {
 
  protected:
   void check_state(const char* where, int state) const {
-    if (state < 0 || state >= q_.rows()) {
-      detail::throw_invalid(std::string(name_) + "::" + where,
-                            detail::concat("state must be in [0, ", q_.rows(), ")"), state);
+    if (state < 0 || state >= q_.rows()) [[unlikely]] {
+      bad_state(where, state);
     }
   }
   void check_action(const char* where, int action) const {
-    if (action < 0 || action >= q_.cols()) {
-      detail::throw_invalid(std::string(name_) + "::" + where,
-                            detail::concat("action must be in [0, ", q_.cols(), ")"), action);
+    if (action < 0 || action >= q_.cols()) [[unlikely]] {
+      bad_action(where, action);
     }
+  }
+  [[noreturn]] TABRL_DETAIL_COLD void bad_state(const char* where, int state) const {
+    detail::throw_invalid(std::string(name_) + "::" + where,
+                          detail::concat("state must be in [0, ", q_.rows(), ")"), state);
+  }
+  [[noreturn]] TABRL_DETAIL_COLD void bad_action(const char* where, int action) const {
+    detail::throw_invalid(std::string(name_) + "::" + where,
+                          detail::concat("action must be in [0, ", q_.cols(), ")"), action);
   }
   static void check_reward(const char* who, double reward) {
     if (!std::isfinite(reward)) detail::throw_invalid(who, "reward must be finite", reward);

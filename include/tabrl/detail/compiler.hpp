@@ -22,3 +22,13 @@
 #else
 #define TABRL_DETAIL_UNROLL(n)
 #endif
+
+// Keeps the function it marks out of line and out of the hot code: for the message-building
+// half of an argument check, so the check itself (a compare and a branch) stays small enough
+// to inline. With the std::string work inline, GCC called whole range checks, and with them
+// CliffWalking::step, out of line once per env step in the example trainer.
+#if defined(__GNUC__) || defined(__clang__)
+#define TABRL_DETAIL_COLD [[gnu::cold, gnu::noinline]]
+#else
+#define TABRL_DETAIL_COLD
+#endif

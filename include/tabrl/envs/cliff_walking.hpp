@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "../detail/compiler.hpp"
 #include "../error.hpp"
 #include "../random.hpp"
 #include "../types.hpp"
@@ -129,16 +130,18 @@ class CliffWalking {
     return v < lo ? lo : (v > hi ? hi : v);
   }
   static void check_action(const char* where, int action) {
-    if (action < 0 || action >= num_actions()) {
-      detail::throw_invalid(std::string("CliffWalking::") + where, "action must be in [0, 4)",
-                            action);
+    if (action < 0 || action >= num_actions()) [[unlikely]] {
+      bad_value(where, "action must be in [0, 4)", action);
     }
   }
   static void check_state(const char* where, int state) {
-    if (state < 0 || state >= num_states()) {
-      detail::throw_invalid(std::string("CliffWalking::") + where, "state must be in [0, 48)",
-                            state);
+    if (state < 0 || state >= num_states()) [[unlikely]] {
+      bad_value(where, "state must be in [0, 48)", state);
     }
+  }
+  [[noreturn]] TABRL_DETAIL_COLD static void bad_value(const char* where, const char* what,
+                                                       int value) {
+    detail::throw_invalid(std::string("CliffWalking::") + where, what, value);
   }
 
   Options options_{};

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "../../detail/compiler.hpp"
 #include "../../error.hpp"
 #include "../../random.hpp"
 #include "../../types.hpp"
@@ -51,19 +52,22 @@ class TableModel {
   }
 
   void check_state(const char* where, int state) const {
-    if (state < 0 || state >= num_states_) {
-      throw_invalid(name_ + "::" + where, concat("state must be in [0, ", num_states_, ")"), state);
+    if (state < 0 || state >= num_states_) [[unlikely]] {
+      bad_value(where, "state", num_states_, state);
     }
   }
   void check_action(const char* where, int action) const {
-    if (action < 0 || action >= num_actions_) {
-      throw_invalid(name_ + "::" + where, concat("action must be in [0, ", num_actions_, ")"),
-                    action);
+    if (action < 0 || action >= num_actions_) [[unlikely]] {
+      bad_value(where, "action", num_actions_, action);
     }
   }
   [[nodiscard]] const std::string& name() const noexcept { return name_; }
 
  private:
+  [[noreturn]] TABRL_DETAIL_COLD void bad_value(const char* where, const char* what, int count,
+                                                int value) const {
+    throw_invalid(name_ + "::" + where, concat(what, " must be in [0, ", count, ")"), value);
+  }
   [[nodiscard]] std::size_t index(int state, int action) const noexcept {
     return static_cast<std::size_t>(state) * static_cast<std::size_t>(num_actions_) +
            static_cast<std::size_t>(action);
