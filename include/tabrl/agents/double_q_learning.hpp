@@ -71,15 +71,13 @@ class DoubleQLearningAgent : public TDAgent<Scalar> {
     const bool update_a = coin_flip();
     QTable<Scalar>& own = update_a ? a_ : b_;
     const QTable<Scalar>& other = update_a ? b_ : a_;
-    const Scalar* own_data = own.data();
     const Scalar* other_data = other.data();
     const Eigen::Index na = own.cols();
     engine_.run(
         "DoubleQLearningAgent", own, rows, this->duplicates_, this->gamma_, this->alpha_,
-        [own_data, other_data, na]<int N>(std::uint64_t next) {
-          const auto offset = next * static_cast<std::uint64_t>(na);
+        [other_data, na]<int N>(const Scalar* own_row, std::uint64_t offset) {
           Eigen::Index best = 0;
-          Eigen::Map<const Eigen::Matrix<Scalar, 1, N>>(own_data + offset, na).maxCoeff(&best);
+          Eigen::Map<const Eigen::Matrix<Scalar, 1, N>>(own_row, na).maxCoeff(&best);
           return other_data[offset + static_cast<std::uint64_t>(best)];
         },
         [&](Eigen::Index s, Eigen::Index a, Scalar r, Eigen::Index next, bool terminated,

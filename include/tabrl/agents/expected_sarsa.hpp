@@ -49,14 +49,12 @@ class ExpectedSarsaAgent : public TDAgent<Scalar> {
   /// replay view (sample_view()).
   template <detail::UpdateRows Rows>
   void update(const Rows& rows) {
-    const Scalar* q = this->q_.data();
     const Eigen::Index na = this->q_.cols();
     const auto eps = static_cast<Scalar>(this->epsilon_);
     engine_.run(
         "ExpectedSarsaAgent", this->q_, rows, this->duplicates_, this->gamma_, this->alpha_,
-        [q, na, eps]<int N>(std::uint64_t next) {
-          const auto row = Eigen::Map<const Eigen::Matrix<Scalar, 1, N>>(
-              q + next * static_cast<std::uint64_t>(na), na);
+        [na, eps]<int N>(const Scalar* next_row, std::uint64_t /*offset*/) {
+          const auto row = Eigen::Map<const Eigen::Matrix<Scalar, 1, N>>(next_row, na);
           return eps * row.mean() + (Scalar(1) - eps) * row.maxCoeff();
         },
         [this](Eigen::Index s, Eigen::Index a, Scalar r, Eigen::Index next, bool terminated,

@@ -83,9 +83,11 @@ class MinibatchEngine {
   using Column = Eigen::Matrix<Scalar, Eigen::Dynamic, 1>;
 
   /// One minibatch update of `table` from a minibatch or a replay view (see rows_of).
-  ///  - next_value: a generic callable `[&]<int N>(std::uint64_t next_state) -> Scalar`, the
-  ///    bootstrap value of s' read from the pre-update tables (N is the compile-time action
-  ///    count when it is 4, else Eigen::Dynamic); never called for terminated rows' use.
+  ///  - next_value: a generic callable `[&]<int N>(const Scalar* row, std::uint64_t offset)
+  ///    -> Scalar`, the bootstrap value of s' read from the pre-update tables: `row` is s''s
+  ///    row of `table` and `offset` its position in the table's data (s' * actions, for
+  ///    reading another table of the same shape); N is the compile-time action count when it
+  ///    is 4, else Eigen::Dynamic. Its result is zeroed for terminated rows.
   ///  - apply_one(s, a, r, next, terminated, gamma, scale) -> TD error: the online rule with
   ///    the row's discount and step scale (importance weight), for DuplicateRule::sequential.
   /// Rows with an out-of-range index throw InvalidArgument naming `who` before any write.
@@ -238,6 +240,9 @@ class MinibatchEngine {
                                    const NextValue& next_value, Scalar gamma) {
     [[maybe_unused]] const auto ns = static_cast<std::uint64_t>(table.rows());
     const auto na = static_cast<std::uint64_t>(table.cols());
+    // With Actions fixed the row offset is a shift, not a multiply by a runtime width.
+    const std::uint64_t width =
+        Actions == Eigen::Dynamic ? na : static_cast<std::uint64_t>(Actions);
     const Eigen::Index n = rows.n;
     // Local copies of the row source and the value callable, and raw output pointers, read
     // once: stores into the output columns could otherwise alias the sources' pointers or the
@@ -266,7 +271,10 @@ class MinibatchEngine {
       flat[i] = lin;
       current[i] = q[lin];
       rewards[i] = static_cast<Scalar>(src.rewards[k]);
-      values[i] = zero_if(src.terminated[k] != 0, value_of.template operator()<Actions>(next));
+      // The row pointer is formed here from `q`, so the loop holds one table pointer.
+      const std::uint64_t offset = next * width;
+      values[i] = zero_if(src.terminated[k] != 0,
+                          value_of.template operator()<Actions>(q + offset, offset));
     }
     if constexpr (Discounted) {
       td_errors_.noalias() = (rewards_.array() +

@@ -43,15 +43,11 @@ class QLearningAgent : public TDAgent<Scalar> {
   /// before changing anything. The TD errors are kept in last_td_errors().
   template <detail::UpdateRows Rows>
   void update(const Rows& rows) {
-    const Scalar* q = this->q_.data();
     const Eigen::Index na = this->q_.cols();
     engine_.run(
         "QLearningAgent", this->q_, rows, this->duplicates_, this->gamma_, this->alpha_,
-        [q, na]<int N>(std::uint64_t next) {
-          // With N fixed the row offset is a shift, not a multiply by a runtime width.
-          const auto width =
-              N == Eigen::Dynamic ? static_cast<std::uint64_t>(na) : static_cast<std::uint64_t>(N);
-          return Eigen::Map<const Eigen::Matrix<Scalar, 1, N>>(q + next * width, na).maxCoeff();
+        [na]<int N>(const Scalar* row, std::uint64_t /*offset*/) {
+          return Eigen::Map<const Eigen::Matrix<Scalar, 1, N>>(row, na).maxCoeff();
         },
         [this](Eigen::Index s, Eigen::Index a, Scalar r, Eigen::Index next, bool terminated,
                Scalar gamma,
