@@ -106,6 +106,12 @@ TEST_CASE("FrozenLake: maps are validated, naming the problem", "[envs][frozen_l
   REQUIRE_THROWS_WITH(FL({"SF", "FF"}), "tabrl::FrozenLake: map must have at least one G, got 0");
   REQUIRE_THROWS_AS(FL().transitions(16, 0), tabrl::InvalidArgument);
   REQUIRE_THROWS_AS(FL().letter(-1), tabrl::InvalidArgument);
+  // Range errors name the environment, the call, the range and the value.
+  REQUIRE_THROWS_WITH(FL().transitions(16, 0),
+                      "tabrl::FrozenLake::transitions: state must be in [0, 16), got 16");
+  REQUIRE_THROWS_WITH(FL().transitions(0, -1),
+                      "tabrl::FrozenLake::transitions: action must be in [0, 4), got -1");
+  REQUIRE_THROWS_WITH(FL().letter(-1), "tabrl::FrozenLake::letter: state must be in [0, 16), got -1");
 }
 
 TEST_CASE("FrozenLake::random_map: seeded, valid, always solvable", "[envs][frozen_lake]") {

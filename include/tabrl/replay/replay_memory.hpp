@@ -320,8 +320,7 @@ class ReplayMemory {
       marks[s] = stamp;
       return false;
     }
-    static constexpr bool kClearAfterDraw = false;
-    void clear(std::size_t /*s*/) const noexcept {}
+    static constexpr bool kClearAfterDraw = false;  // a new stamp forgets the old marks
   };
 
   struct BitMarks {
