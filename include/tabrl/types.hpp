@@ -143,10 +143,11 @@ struct BasicReplayView {
     Reward* out_rewards = out.rewards.data();
     Index* out_next_states = out.next_states.data();
     std::uint8_t* out_terminated = out.terminated.data();
+    const bool copy_slots = out_slots != slots;  // sample() copies into the slots' own holder
     for (Eigen::Index i = 0; i < rows; ++i) {
       const Index slot = slots[i];
       const auto k = static_cast<std::size_t>(slot);
-      out_slots[i] = slot;
+      if (copy_slots) out_slots[i] = slot;
       out_states[i] = states[k];
       out_actions[i] = static_cast<Index>(actions[k]);
       out_rewards[i] = rewards[k];

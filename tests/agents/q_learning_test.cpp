@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <string>
 #include <vector>
@@ -234,4 +235,62 @@ TEST_CASE("TDAgent: greedy_policy takes the first maximum", "[agents]") {
   agent.q_values() << 1, 2, 3, 3, 0, -1;
   const Eigen::Vector3i expected(1, 0, 0);
   REQUIRE(agent.greedy_policy() == expected);
+}
+
+// A minibatch's columns are scanned for range before a 4-action update takes the gather
+// without per-row checks; a bad row must still throw, naming the first bad index, and leave
+// the table as it was: every column, too large and negative, for both index widths.
+TEMPLATE_TEST_CASE("QLearningAgent minibatch, 4 actions: every bad index throws exactly",
+                   "[agents]", std::int32_t, std::int64_t) {
+  using Batch = tabrl::BasicMinibatch<double, TestType>;
+  tabrl::QLearningAgent<> agent(5, 4, {.gamma = 0.5, .alpha = 0.5});
+  Eigen::Map<Eigen::VectorXd>(agent.q_values().data(), 20).setLinSpaced(-1.0, 1.0);
+  const auto before = agent.q_values();
+  auto good = [] {
+    Batch b;
+    b.resize(6);
+    b.states << 0, 1, 2, 3, 4, 0;
+    b.actions << 0, 1, 2, 3, 0, 1;
+    b.rewards << 1, -1, 0.5, 0, 2, -3;
+    b.next_states << 4, 3, 2, 1, 0, 4;
+    b.terminated << 0, 0, 1, 0, 0, 1;
+    return b;
+  };
+  const std::string where = "tabrl::QLearningAgent::update: ";
+  struct Case {
+    int column;  // 0 state, 1 action, 2 next state
+    Eigen::Index row;
+    TestType value;
+    std::string message;
+  };
+  const std::vector<Case> cases = {
+      {0, 3, 5, "state must be in [0, 5), got 5"},
+      {0, 0, -1, "state must be in [0, 5), got -1"},
+      {1, 5, 4, "action must be in [0, 4), got 4"},
+      {1, 2, -1, "action must be in [0, 4), got -1"},
+      {2, 1, 5, "state must be in [0, 5), got 5"},
+      {2, 4, -7, "state must be in [0, 5), got -7"},
+      {0, 2, std::numeric_limits<TestType>::max(),
+       "state must be in [0, 5), got " + std::to_string(std::numeric_limits<TestType>::max())},
+      {2, 5, std::numeric_limits<TestType>::min(),
+       "state must be in [0, 5), got " + std::to_string(std::numeric_limits<TestType>::min())},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.column, c.row, c.value);
+    Batch b = good();
+    (c.column == 0 ? b.states : c.column == 1 ? b.actions : b.next_states)[c.row] = c.value;
+    REQUIRE_THROWS_WITH(agent.update(b), where + c.message);
+    REQUIRE(agent.q_values() == before);
+  }
+  // The same rows, all in range, update every (s, a) from the pre-update table (no pair
+  // repeats, so each row's write stands).
+  const Batch b = good();
+  auto expected = before;
+  for (Eigen::Index i = 0; i < b.size(); ++i) {
+    const double value = b.terminated[i] != 0 ? 0.0 : before.row(b.next_states[i]).maxCoeff();
+    const double q_sa = before(b.states[i], b.actions[i]);
+    expected(b.states[i], b.actions[i]) = q_sa + 0.5 * ((b.rewards[i] + 0.5 * value) - q_sa);
+  }
+  agent.update(b);
+  REQUIRE(agent.q_values() == expected);
 }
