@@ -1,8 +1,8 @@
 #pragma once
 /// \file agents/minibatch_rules.hpp
-/// The minibatch TD update every tabular agent shares: a validating gather, one vectorized
-/// Eigen expression for the TD errors, and a scatter that follows the DuplicateRule. Agents
-/// differ only in how they value the next state (max, expectation, the other table...).
+/// The minibatch TD update every tabular agent shares: a validating gather that computes each
+/// row's TD error from the pre-update table, and a scatter that follows the DuplicateRule.
+/// Agents differ only in how they value the next state (max, expectation, the other table...).
 
 #include <algorithm>
 #include <bit>

@@ -1,6 +1,6 @@
 #pragma once
 /// \file agents/q_learning.hpp
-/// Tabular Q-learning with an online update and a vectorized minibatch update.
+/// Tabular Q-learning with an online update and a batched minibatch update.
 
 #include "minibatch_rules.hpp"
 #include "td_agent.hpp"
