@@ -304,6 +304,7 @@ class MinibatchEngine {
       const Scalar q_sa = q[lin];
       flat[i] = lin;
       current[i] = q_sa;
+      // The row pointer is formed here from `q`, so the loop holds one table pointer.
       const std::uint64_t offset = next * width;
       const Scalar value = zero_if(src.terminated[k] != 0,
                                    value_of.template operator()<Actions>(q + offset, offset));
