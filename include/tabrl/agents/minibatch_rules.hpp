@@ -215,7 +215,8 @@ class MinibatchEngine {
       in_range = rows.max_state >= 0 && rows.max_state < table.rows() && rows.max_action >= 0 &&
                  rows.max_action < table.cols();
     } else {
-      in_range = table.cols() == 4 && columns_in_range(table, rows);
+      // Scanned only when the unchecked gather below can use the answer.
+      in_range = table.cols() == 4 && !discounted && columns_in_range(table, rows);
     }
     if (table.cols() == 4 && !discounted && in_range) {
       gather<4, false, false>(who, table, rows, next_value, gamma);

@@ -121,21 +121,18 @@ class TDAgent {
  protected:
   void check_state(const char* where, int state) const {
     if (state < 0 || state >= q_.rows()) [[unlikely]] {
-      bad_state(where, state);
+      bad_index(where, "state", q_.rows(), state);
     }
   }
   void check_action(const char* where, int action) const {
     if (action < 0 || action >= q_.cols()) [[unlikely]] {
-      bad_action(where, action);
+      bad_index(where, "action", q_.cols(), action);
     }
   }
-  [[noreturn]] TABRL_DETAIL_COLD void bad_state(const char* where, int state) const {
+  [[noreturn]] TABRL_DETAIL_COLD void bad_index(const char* where, const char* what,
+                                                Eigen::Index count, int value) const {
     detail::throw_invalid(std::string(name_) + "::" + where,
-                          detail::concat("state must be in [0, ", q_.rows(), ")"), state);
-  }
-  [[noreturn]] TABRL_DETAIL_COLD void bad_action(const char* where, int action) const {
-    detail::throw_invalid(std::string(name_) + "::" + where,
-                          detail::concat("action must be in [0, ", q_.cols(), ")"), action);
+                          detail::concat(what, " must be in [0, ", count, ")"), value);
   }
   static void check_reward(const char* who, double reward) {
     if (!std::isfinite(reward)) detail::throw_invalid(who, "reward must be finite", reward);
