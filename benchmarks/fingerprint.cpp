@@ -64,7 +64,7 @@ void run(const char* name, Agent agent, Env env, Memory memory, tabrl::TrainOpti
 
 int main() {
   using tabrl::DuplicateRule;
-  const tabrl::TDConfig nb{.gamma = 1.0, .alpha = 0.9, .epsilon = 0.1};
+  const tabrl::TDOptions nb{.gamma = 1.0, .alpha = 0.9, .epsilon = 0.1};
   const tabrl::TrainOptions o100{.episodes = 100, .batch_size = 32};
   const tabrl::CliffWalking cliff;
   // The notebook's defaults.

@@ -239,7 +239,7 @@ void train_with_checkpoints(const Config& c, Agent& agent, Env& env, Memory& mem
 /// Builds the agent and memory the flags ask for and calls f(agent, memory).
 template <class F>
 int with_agent_and_memory(const Config& c, int states, int actions, F&& f) {
-  const tabrl::TDConfig cfg{.gamma = c.gamma, .alpha = c.alpha, .epsilon = c.epsilon, .duplicates = c.duplicates};
+  const tabrl::TDOptions cfg{.gamma = c.gamma, .alpha = c.alpha, .epsilon = c.epsilon, .duplicates = c.duplicates};
   auto with_memory = [&](auto& agent) -> int {
     if (c.replay == "prioritized") {
       // beta reaches 1 after about one sample per expected env step of the run

@@ -150,7 +150,7 @@ template <class F>
 }
 
 int run(const Config& c) {
-  const tabrl::TDConfig td{.gamma = c.gamma, .alpha = c.alpha, .epsilon = c.epsilon};
+  const tabrl::TDOptions td{.gamma = c.gamma, .alpha = c.alpha, .epsilon = c.epsilon};
   MethodResults online{"online Q-learning", {}, {}, {}, {}};
   MethodResults replay{"Q-learning + replay", {}, {}, {}, {}};
   for (int i = 0; i < c.seeds; ++i) {

@@ -25,7 +25,7 @@ namespace {
 // Run r uses seed r for the environment resets and the behaviour policy; Double Q-learning's
 // coin gets its own stream derived from the same seed.
 template <class AgentT>
-std::vector<std::vector<double>> runs_of(int runs, int episodes, const tabrl::TDConfig& cfg) {
+std::vector<std::vector<double>> runs_of(int runs, int episodes, const tabrl::TDOptions& cfg) {
   std::vector<std::vector<double>> out;
   tabrl::CliffWalking env;
   for (int r = 0; r < runs; ++r) {
@@ -94,7 +94,7 @@ int main(int argc, char** argv) {
   app.add_flag("--check", check, "exit 1 unless SARSA beats Q-learning online as in the book");
   CLI11_PARSE(app, argc, argv);
 
-  const tabrl::TDConfig cfg{.gamma = 1.0, .alpha = 0.5, .epsilon = 0.1};
+  const tabrl::TDOptions cfg{.gamma = 1.0, .alpha = 0.5, .epsilon = 0.1};
   const std::vector<tabrl::viz::CurveSeries> series = {
       {"SARSA", runs_of<tabrl::SarsaAgent<>>(runs, episodes, cfg), tabrl::viz::Rgb{0x1f, 0x4e, 0xc8}},
       {"Q-learning", runs_of<tabrl::QLearningAgent<>>(runs, episodes, cfg), tabrl::viz::Rgb{0xd6, 0x3a, 0x2f}},

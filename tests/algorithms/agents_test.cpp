@@ -131,7 +131,7 @@ TEST_CASE("DoubleQLearningAgent: minibatch update by hand", "[algorithms]") {
 
 TEST_CASE("every agent learns CliffWalking with its loop", "[algorithms]") {
   tabrl::CliffWalking env;
-  const tabrl::TDConfig cfg{.gamma = 1.0, .alpha = 0.5, .epsilon = 0.1};
+  const tabrl::TDOptions cfg{.gamma = 1.0, .alpha = 0.5, .epsilon = 0.1};
   auto greedy_return = [&](const auto& agent) {
     tabrl::Rng rng(0);
     return tabrl::greedy_rollout(agent, env, rng, 200).total_return;

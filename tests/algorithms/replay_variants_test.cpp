@@ -216,7 +216,7 @@ TEST_CASE("NStepReplay: n-step returns by hand, cut at episode ends", "[algorith
 
 TEST_CASE("NStepReplay with n = 1 trains exactly like the plain memory", "[algorithms][nstep]") {
   tabrl::CliffWalking env;
-  const tabrl::TDConfig cfg{.gamma = 1.0, .alpha = 0.9, .epsilon = 0.1};
+  const tabrl::TDOptions cfg{.gamma = 1.0, .alpha = 0.9, .epsilon = 0.1};
   tabrl::QLearningAgent<> plain(48, 4, cfg), nstep(48, 4, cfg);
   tabrl::ReplayMemory<> memory(2000);
   tabrl::NStepReplay<> one(tabrl::ReplayMemory<>(2000), 1, 1.0);

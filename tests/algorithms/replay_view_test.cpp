@@ -45,7 +45,7 @@ bool same_bits(const Table& x, const Table& y) {
 
 template <class AgentT>
 AgentT make_agent(tabrl::DuplicateRule rule) {
-  const tabrl::TDConfig config{.gamma = 0.9, .alpha = 0.3, .epsilon = 0.2, .duplicates = rule};
+  const tabrl::TDOptions config{.gamma = 0.9, .alpha = 0.3, .epsilon = 0.2, .duplicates = rule};
   AgentT agent(48, 4, config);
   tabrl::Rng rng(5);
   tabrl::QTable<double> start(48, 4);
@@ -169,7 +169,7 @@ TEST_CASE("train() (view path) equals the loop written with sample() + update(mi
   // The loop train() runs, spelled out with the copying path; seeds and options as the
   // notebook's, with a memory small enough to wrap.
   const tabrl::TrainOptions options{.episodes = 40, .batch_size = 32, .seed = 3};
-  const tabrl::TDConfig config{.gamma = 1.0, .alpha = 0.9, .epsilon = 0.1};
+  const tabrl::TDOptions config{.gamma = 1.0, .alpha = 0.9, .epsilon = 0.1};
   tabrl::CliffWalking env_a, env_b;
   tabrl::QLearningAgent<> trained(48, 4, config), manual(48, 4, config);
   tabrl::ReplayMemory<> memory_a(500), memory_b(500);

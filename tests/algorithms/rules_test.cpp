@@ -254,7 +254,7 @@ TEST_CASE("NStepReplay over PrioritizedReplay: discounts, weights and priority u
 TEST_CASE("n = 1 over either memory trains exactly like that memory, with gamma < 1",
           "[algorithms][nstep]") {
   tabrl::TimeLimit<tabrl::CliffWalking> env(tabrl::CliffWalking{}, 100);
-  const tabrl::TDConfig cfg{.gamma = 0.9, .alpha = 0.7, .epsilon = 0.2};
+  const tabrl::TDOptions cfg{.gamma = 0.9, .alpha = 0.7, .epsilon = 0.2};
   const tabrl::TrainOptions options{.episodes = 40, .batch_size = 16, .seed = 13};
   {
     tabrl::QLearningAgent<> plain(48, 4, cfg), nstep(48, 4, cfg);

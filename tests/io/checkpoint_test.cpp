@@ -14,7 +14,7 @@
 #include "io/io_test_util.hpp"
 
 namespace {
-constexpr tabrl::TDConfig notebook{.gamma = 1.0, .alpha = 0.9, .epsilon = 0.1};
+constexpr tabrl::TDOptions notebook{.gamma = 1.0, .alpha = 0.9, .epsilon = 0.1};
 const tabrl::TrainOptions options{.episodes = 60, .batch_size = 32, .seed = 11};
 }  // namespace
 

@@ -15,7 +15,7 @@
 
 namespace {
 
-constexpr tabrl::TDConfig notebook{.gamma = 1.0, .alpha = 0.9, .epsilon = 0.1};
+constexpr tabrl::TDOptions notebook{.gamma = 1.0, .alpha = 0.9, .epsilon = 0.1};
 
 struct Run {
   tabrl::QTable<> q;

@@ -10,7 +10,7 @@
 namespace {
 // CliffWalking that remembers the seeds it was reset with.
 struct SeedRecorder {
-  tabrl::CliffWalking env{tabrl::CliffWalking::Options{.is_slippery = true}};
+  tabrl::CliffWalking env{tabrl::CliffWalkingOptions{.is_slippery = true}};
   std::vector<std::uint64_t> seeds;
   [[nodiscard]] int num_states() const { return env.num_states(); }
   [[nodiscard]] int num_actions() const { return env.num_actions(); }
@@ -28,7 +28,7 @@ struct Counter {
   void on_episode_end(const tabrl::EpisodeEvent&) { ++episodes; }
 };
 
-const tabrl::TDConfig notebook{.gamma = 1.0, .alpha = 0.9, .epsilon = 0.1};
+const tabrl::TDOptions notebook{.gamma = 1.0, .alpha = 0.9, .epsilon = 0.1};
 }  // namespace
 
 TEST_CASE("train_online equals the hand-written online Q-learning loop", "[viz][train_online]") {

@@ -24,7 +24,7 @@ class DoubleQLearningAgent : public TDAgent<Scalar> {
  public:
   using Column = Eigen::Matrix<Scalar, Eigen::Dynamic, 1>;
 
-  DoubleQLearningAgent(int num_states, int num_actions, const TDConfig& config = {},
+  DoubleQLearningAgent(int num_states, int num_actions, const TDOptions& config = {},
                        std::uint64_t coin_seed = 0)
       : Base(num_states, num_actions, config, "DoubleQLearningAgent"), coin_(coin_seed) {
     a_.setZero(num_states, num_actions);

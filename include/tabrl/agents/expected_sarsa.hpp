@@ -21,7 +21,7 @@ class ExpectedSarsaAgent : public TDAgent<Scalar> {
  public:
   using Column = Eigen::Matrix<Scalar, Eigen::Dynamic, 1>;
 
-  ExpectedSarsaAgent(int num_states, int num_actions, const TDConfig& config = {})
+  ExpectedSarsaAgent(int num_states, int num_actions, const TDOptions& config = {})
       : Base(num_states, num_actions, config, "ExpectedSarsaAgent") {}
 
   /// The expected value of `state` under the current epsilon-greedy policy.

@@ -18,7 +18,7 @@ class QLearningAgent : public TDAgent<Scalar> {
   using typename Base::scalar_type;
   using Column = Eigen::Matrix<Scalar, Eigen::Dynamic, 1>;
 
-  QLearningAgent(int num_states, int num_actions, const TDConfig& config = {})
+  QLearningAgent(int num_states, int num_actions, const TDOptions& config = {})
       : Base(num_states, num_actions, config, "QLearningAgent") {}
 
   /// The online rule for one transition. Throws on an out-of-range state, action or

@@ -25,7 +25,7 @@ class SarsaAgent : public TDAgent<Scalar> {
   /// Tells the training loops to pick the next action before updating.
   static constexpr bool on_policy = true;
 
-  SarsaAgent(int num_states, int num_actions, const TDConfig& config = {})
+  SarsaAgent(int num_states, int num_actions, const TDOptions& config = {})
       : Base(num_states, num_actions, config, "SarsaAgent") {}
 
   /// Online SARSA update; `next_action` is ignored when the transition terminated. Returns

@@ -15,12 +15,14 @@ namespace tabrl {
 
 /// Hyperparameters shared by the TD agents. Use designated initializers:
 /// `QLearningAgent<> agent(48, 4, {.gamma = 1.0, .alpha = 0.9, .epsilon = 0.1});`
-struct TDConfig {
+struct TDOptions {
   double gamma = 1.0;    ///< discount, in [0, 1]
   double alpha = 0.5;    ///< learning rate, in (0, 1]
   double epsilon = 0.1;  ///< exploration rate of the epsilon-greedy policy, in [0, 1]
   DuplicateRule duplicates = DuplicateRule::last;  ///< minibatch rule for repeated (s, a)
 };
+/// The settings' name before 0.2 (see docs/changelog.md).
+using TDConfig [[deprecated("renamed tabrl::TDOptions")]] = TDOptions;
 
 /// A tabular agent: a row-major Eigen Q table (num_states x num_actions, zero-initialised)
 /// with greedy and epsilon-greedy policies. Learning rules live in the derived agents.
@@ -33,7 +35,7 @@ class TDAgent {
   using table_type = QTable<Scalar>;
 
   /// Throws if a size is < 1 or a hyperparameter is out of its range (naming which).
-  TDAgent(int num_states, int num_actions, const TDConfig& config = {},
+  TDAgent(int num_states, int num_actions, const TDOptions& config = {},
           const char* name = "TDAgent")
       : name_(name) {
     if (num_states < 1) detail::throw_invalid(name_, "num_states must be >= 1", num_states);
@@ -51,7 +53,7 @@ class TDAgent {
   [[nodiscard]] double alpha() const noexcept { return alpha_; }
   [[nodiscard]] double epsilon() const noexcept { return epsilon_; }
   [[nodiscard]] DuplicateRule duplicates() const noexcept { return duplicates_; }
-  [[nodiscard]] TDConfig config() const noexcept { return {gamma_, alpha_, epsilon_, duplicates_}; }
+  [[nodiscard]] TDOptions options() const noexcept { return {gamma_, alpha_, epsilon_, duplicates_}; }
   /// The class name used in error messages.
   [[nodiscard]] const char* name() const noexcept { return name_; }
 

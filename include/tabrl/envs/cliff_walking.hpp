@@ -15,6 +15,11 @@
 
 namespace tabrl {
 
+/// CliffWalking's options (outside the class so it can be a default argument).
+struct CliffWalkingOptions {
+  bool is_slippery = false;  ///< Gymnasium's CliffWalking-v1 option; v0 is not slippery
+};
+
 /// CliffWalking on a 4x12 grid (Sutton & Barto, Example 6.6), with Gymnasium's rules:
 /// state = row * 12 + col; actions 0 up, 1 right, 2 down, 3 left; start 36, goal 47.
 /// Moving off the grid leaves the agent where it is. Entering the cliff (row 3, columns
@@ -30,9 +35,7 @@ class CliffWalking {
   static constexpr int goal_state = 47;
   static constexpr int up = 0, right = 1, down = 2, left = 3;
 
-  struct Options {
-    bool is_slippery = false;
-  };
+  using Options = CliffWalkingOptions;
 
   CliffWalking() = default;
   explicit CliffWalking(Options options) : options_(options) {}

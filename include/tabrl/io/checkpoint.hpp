@@ -114,7 +114,7 @@ void parse_checkpoint(const std::vector<unsigned char>& bytes, const std::string
   opts.updates_per_step = r.value<std::int32_t>();
   opts.seed = r.value<std::uint64_t>();
 
-  TDConfig config;
+  TDOptions config;
   config.gamma = r.value<double>();
   config.alpha = r.value<double>();
   config.epsilon = r.value<double>();

@@ -16,12 +16,14 @@
 namespace tabrl {
 
 /// Prioritized replay's settings.
-struct PrioritizedConfig {
+struct PrioritizedOptions {
   double alpha = 0.6;  ///< priority exponent: P(i) = p_i^alpha / sum_k p_k^alpha, >= 0
   double beta = 0.4;   ///< importance-sampling exponent at the start, in [0, 1]
   std::int64_t beta_steps = 100000;  ///< samples over which beta anneals linearly to 1, >= 1
   double epsilon = 1e-6;             ///< added to |TD error| so no transition gets priority 0, > 0
 };
+/// The settings' name before 0.2 (see docs/changelog.md).
+using PrioritizedConfig [[deprecated("renamed tabrl::PrioritizedOptions")]] = PrioritizedOptions;
 
 /// A ring buffer (ReplayMemory) whose sampling is proportional to priorities kept in a sum
 /// tree: sampling k rows costs O(k log n). New transitions get the largest priority seen so
@@ -40,7 +42,7 @@ class PrioritizedReplay {
   using transition_type = BasicTransition<Reward>;
 
   /// Throws on capacity 0 or a setting outside its range.
-  explicit PrioritizedReplay(std::size_t capacity, const PrioritizedConfig& config = {})
+  explicit PrioritizedReplay(std::size_t capacity, const PrioritizedOptions& config = {})
       : memory_(capacity, Sampling::with_replacement),
         tree_(capacity),
         config_(config),
@@ -142,7 +144,7 @@ class PrioritizedReplay {
  private:
   ReplayMemory<Reward, Index, Action> memory_;
   SumTree tree_;
-  PrioritizedConfig config_;
+  PrioritizedOptions config_;
   Schedule beta_;
   std::int64_t samples_ = 0;
   double max_priority_ = 1.0;
