@@ -60,6 +60,22 @@ void run(const char* name, Agent agent, Env env, Memory memory, tabrl::TrainOpti
   }
 }
 
+// The same for online learning (train_online: no memory, one update per env step).
+template <class Agent, class Env>
+void run_online(const char* name, Agent agent, Env env, tabrl::TrainOptions options) {
+  for (std::uint64_t seed = 0; seed < 5; ++seed) {
+    Agent a = agent;
+    Env e = env;
+    options.seed = seed;
+    const tabrl::TrainingLog log = tabrl::train_online(a, e, options);
+    std::printf("%-28s seed %llu  q %016llx  log %016llx  steps %lld\n", name,
+                static_cast<unsigned long long>(seed),
+                static_cast<unsigned long long>(table_hash(a)),
+                static_cast<unsigned long long>(log_hash(log)),
+                static_cast<long long>(log.env_steps));
+  }
+}
+
 }  // namespace
 
 int main() {
@@ -108,5 +124,41 @@ int main() {
   run("slippery-cliff-limit", tabrl::QLearningAgent<>(48, 4, nb),
       tabrl::TimeLimit(tabrl::CliffWalking({.is_slippery = true}), 200),
       tabrl::ReplayMemory<>(2000), o100);
+  // More agents x memories x duplicate rules, and expected SARSA away from epsilon 0.5.
+  auto es_cfg = nb;
+  es_cfg.epsilon = 0.3;
+  run("expected-sarsa-eps-0.3", tabrl::ExpectedSarsaAgent<>(48, 4, es_cfg), cliff,
+      tabrl::ReplayMemory<>(2000), o100);
+  auto es_mean = es_cfg;
+  es_mean.duplicates = DuplicateRule::mean;
+  run("expected-sarsa-dup-mean", tabrl::ExpectedSarsaAgent<>(48, 4, es_mean), cliff,
+      tabrl::ReplayMemory<>(2000), o100);
+  run("double-q-dup-sequential", tabrl::DoubleQLearningAgent<>(48, 4, seq_cfg, 7), cliff,
+      tabrl::ReplayMemory<>(2000), o100);
+  run("prioritized-dup-mean", tabrl::QLearningAgent<>(48, 4, mean_cfg), cliff,
+      tabrl::PrioritizedReplay<>(2000, {.alpha = 0.5}), o100);
+  run("prioritized-dup-sequential", tabrl::ExpectedSarsaAgent<>(48, 4, seq_cfg), cliff,
+      tabrl::PrioritizedReplay<>(2000), o100);
+  run("n-step-2-over-prioritized", tabrl::QLearningAgent<>(48, 4, nb), cliff,
+      tabrl::NStepReplay<tabrl::PrioritizedReplay<>>(tabrl::PrioritizedReplay<>(2000), 2, 1.0),
+      o100);
+  run("n-step-3-sequential", tabrl::QLearningAgent<>(48, 4, seq_cfg), cliff,
+      tabrl::NStepReplay<>(tabrl::ReplayMemory<>(500), 3, 1.0), o5);
+  run("taxi-expected-sarsa", tabrl::ExpectedSarsaAgent<>(500, 6, es_cfg), tabrl::make_taxi(),
+      tabrl::ReplayMemory<>(2000), {.episodes = 20, .batch_size = 32});
+  run("taxi-double-q-mean", tabrl::DoubleQLearningAgent<>(500, 6, mean_cfg, 3),
+      tabrl::make_taxi(), tabrl::ReplayMemory<>(2000), {.episodes = 20, .batch_size = 32});
+  run("frozen-lake-8x8", tabrl::QLearningAgent<>(64, 4, {.gamma = 0.99, .alpha = 0.5}),
+      tabrl::make_frozen_lake_8x8(), tabrl::ReplayMemory<>(2000), {.episodes = 50, .batch_size = 32});
+  // Online learning: every agent, the book's settings and a slippery, time-limited cliff.
+  const tabrl::TDOptions book{.gamma = 1.0, .alpha = 0.5, .epsilon = 0.1};
+  run_online("online-q", tabrl::QLearningAgent<>(48, 4, book), cliff, o100);
+  run_online("online-sarsa", tabrl::SarsaAgent<>(48, 4, book), cliff, o100);
+  run_online("online-expected-sarsa", tabrl::ExpectedSarsaAgent<>(48, 4, book), cliff, o100);
+  run_online("online-double-q", tabrl::DoubleQLearningAgent<>(48, 4, book, 11), cliff, o100);
+  run_online("online-sarsa-slippery", tabrl::SarsaAgent<>(48, 4, {.gamma = 0.9, .alpha = 0.2}),
+             tabrl::TimeLimit(tabrl::CliffWalking({.is_slippery = true}), 100), o100);
+  run_online("online-q-taxi-float", tabrl::QLearningAgent<float>(500, 6, book), tabrl::make_taxi(),
+             {.episodes = 50});
   return 0;
 }
