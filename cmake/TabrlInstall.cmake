@@ -1,4 +1,5 @@
-# Install rules: headers, CMake package (tabrl::tabrl, optional tabrl::viz) and pkg-config.
+# Install rules: headers, CMake package (tabrl::tabrl, optional tabrl::viz and tabrl::mpi)
+# and pkg-config.
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
@@ -23,6 +24,14 @@ if(TARGET tabrl_viz)
   if(TARGET PNG::PNG)
     set(TABRL_VIZ_WITH_PNG ON)
   endif()
+endif()
+
+# The MPI executor likewise has its own export set (a core consumer never needs MPI).
+if(TARGET tabrl_mpi)
+  set_target_properties(tabrl_mpi PROPERTIES EXPORT_NAME mpi)
+  install(TARGETS tabrl_mpi EXPORT tabrlMpiTargets FILE_SET HEADERS
+          DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}")
+  install(EXPORT tabrlMpiTargets NAMESPACE tabrl:: DESTINATION "${TABRL_INSTALL_CMAKEDIR}")
 endif()
 
 configure_package_config_file(
