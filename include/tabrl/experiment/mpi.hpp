@@ -50,8 +50,9 @@ inline void mpi_share_error(std::string error, MPI_Comm comm, int rank) {
 /// An error found by rank 0 before the runs start is thrown on every rank (InvalidArgument on
 /// rank 0); an exception inside a run on another rank calls MPI_Abort (the journal keeps
 /// every block rank 0 had received, so --resume continues from there).
-inline SweepReport run_sweep_mpi(const std::filesystem::path& dir, const Grid& g, const SweepOptions& o = {},
-                                 bool resume = false, MPI_Comm comm = MPI_COMM_WORLD) {
+inline SweepReport run_sweep_mpi(const std::filesystem::path& dir, const Grid& g,
+                                 const SweepOptions& o = {}, bool resume = false,
+                                 MPI_Comm comm = MPI_COMM_WORLD) {
   const auto started = std::chrono::steady_clock::now();
   int rank = 0, size = 1;
   detail::mpi_check(MPI_Comm_rank(comm, &rank), "MPI_Comm_rank");
@@ -81,14 +82,16 @@ inline SweepReport run_sweep_mpi(const std::filesystem::path& dir, const Grid& g
   detail::mpi_check(MPI_Bcast(&count, 1, MPI_UINT64_T, 0, comm), "MPI_Bcast");
   todo.resize(static_cast<std::size_t>(count));
   if (count > 0)
-    detail::mpi_check(MPI_Bcast(todo.data(), static_cast<int>(count), MPI_INT64_T, 0, comm), "MPI_Bcast");
+    detail::mpi_check(MPI_Bcast(todo.data(), static_cast<int>(count), MPI_INT64_T, 0, comm),
+                      "MPI_Bcast");
   const std::size_t nm = metric_names(o).size();
 
   if (rank != 0) {
     // Buffers must live until their send completes; completed ones are dropped as we go.
     std::list<std::pair<std::string, MPI_Request>> sends;
     try {
-      for (std::size_t i = static_cast<std::size_t>(rank); i < todo.size(); i += static_cast<std::size_t>(size)) {
+      for (std::size_t i = static_cast<std::size_t>(rank); i < todo.size();
+           i += static_cast<std::size_t>(size)) {
         sends.emplace_back(encode_block(compute_block(g, todo[i], o.run, nm)), MPI_REQUEST_NULL);
         auto& [bytes, request] = sends.back();
         detail::mpi_check(MPI_Isend(bytes.data(), static_cast<int>(bytes.size()), MPI_BYTE, 0,
@@ -121,21 +124,26 @@ inline SweepReport run_sweep_mpi(const std::filesystem::path& dir, const Grid& g
           MPI_Status status;
           int flag = 0;
           if (wait) {
-            detail::mpi_check(MPI_Probe(MPI_ANY_SOURCE, detail::mpi_block_tag, comm, &status), "MPI_Probe");
+            detail::mpi_check(MPI_Probe(MPI_ANY_SOURCE, detail::mpi_block_tag, comm, &status),
+                              "MPI_Probe");
             flag = 1;
           } else {
-            detail::mpi_check(MPI_Iprobe(MPI_ANY_SOURCE, detail::mpi_block_tag, comm, &flag, &status), "MPI_Iprobe");
+            detail::mpi_check(
+                MPI_Iprobe(MPI_ANY_SOURCE, detail::mpi_block_tag, comm, &flag, &status),
+                "MPI_Iprobe");
           }
           if (flag == 0) return;
           int bytes = 0;
           detail::mpi_check(MPI_Get_count(&status, MPI_BYTE, &bytes), "MPI_Get_count");
           buffer.resize(static_cast<std::size_t>(bytes));
-          detail::mpi_check(MPI_Recv(buffer.data(), bytes, MPI_BYTE, status.MPI_SOURCE, detail::mpi_block_tag, comm,
-                                     MPI_STATUS_IGNORE),
+          detail::mpi_check(MPI_Recv(buffer.data(), bytes, MPI_BYTE, status.MPI_SOURCE,
+                                     detail::mpi_block_tag, comm, MPI_STATUS_IGNORE),
                             "MPI_Recv");
-          if (buffer.size() < 24 + 40) throw Error("tabrl::run_sweep_mpi: a rank sent a truncated block");
+          if (buffer.size() < 24 + 40)
+            throw Error("tabrl::run_sweep_mpi: a rank sent a truncated block");
           const auto block = static_cast<std::int64_t>(detail::get_u64(buffer, 16));
-          if (block < 0 || block >= g.blocks()) throw Error("tabrl::run_sweep_mpi: a rank sent a bad block");
+          if (block < 0 || block >= g.blocks())
+            throw Error("tabrl::run_sweep_mpi: a rank sent a bad block");
           journal.append(buffer);
           ++received;
           finished += block_place(g, block).runs;
@@ -166,7 +174,8 @@ inline SweepReport run_sweep_mpi(const std::filesystem::path& dir, const Grid& g
     }
   }
   detail::mpi_check(MPI_Barrier(comm), "MPI_Barrier");
-  report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  report.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return report;
 }
 
