@@ -10,8 +10,10 @@
 // std over seeds) as SVG into --out.
 //
 // The online agent runs tabrl::train_online (update(transition) after every step, no
-// memory); the replay agent runs tabrl::train. Both reset episode e of seed s with
-// derive_seed(s, e), so any difference comes from the learning rule alone.
+// memory); the replay agent runs tabrl::train. Both are cells of one sweep of the experiment
+// engine (tabrl::experiment, on every core): run r of both has the seed derive_seed(--seed,
+// r) and resets episode e with derive_seed(that seed, e), so any difference comes from the
+// learning rule alone.
 
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
@@ -26,8 +28,9 @@
 #include <string>
 #include <vector>
 
-#include <tabrl/tabrl.hpp>
-#include <tabrl/training/train_online.hpp>
+#include <tabrl/envs/cliff_walking.hpp>
+#include <tabrl/experiment/experiment.hpp>
+#include <tabrl/training/evaluate.hpp>
 #include <tabrl/viz/viz.hpp>
 
 namespace {
@@ -39,7 +42,8 @@ using tabrl::CliffWalking;
 struct Config {
   int seeds = 30;
   int episodes = 100;
-  std::uint64_t first_seed = 0;
+  std::uint64_t seed = 0;  ///< the grid seed (the sweep's seed rule derives each run's)
+  int threads = 0;         ///< 0: all cores
   std::size_t memory = 2000;
   std::size_t batch = 32;
   double gamma = 1.0;
@@ -76,107 +80,83 @@ struct OptimalityWatch {
   }
 };
 
-/// One method's results over all seeds.
+namespace ex = tabrl::experiment;
+
+/// The metrics this program adds to the engine's standard ones (NaN where a run never
+/// reached an optimal greedy policy).
+const std::vector<std::string> extra_metrics{"first_optimal", "stays_optimal", "row2_share", "path_share",
+                                             "return_last10", "cliff_falls", "train_ms"};
+
+/// Share of all visits that fall on states where pred(s) holds.
+template <class Pred>
+[[nodiscard]] double visit_share(const tabrl::TrainingLog& log, Pred pred) {
+  double in = 0, total = 0;
+  for (int s = 0; s < CliffWalking::num_states(); ++s) {
+    const auto c = static_cast<double>(log.visit_counts[static_cast<std::size_t>(s)]);
+    total += c;
+    if (pred(s)) in += c;
+  }
+  return in / total;
+}
+
+/// One run for the engine: trains with OptimalityWatch as the observer, then appends
+/// extra_metrics to the standard result.
+ex::RunResult watched_run(const ex::RunSpec& spec) {
+  return ex::visit_run(spec, [&spec](auto& env, auto& agent, auto& memory) {
+    OptimalityWatch<std::decay_t<decltype(agent)>> watch{agent, spec.seed};
+    tabrl::TrainingLog log = ex::train_run(spec, env, agent, memory, watch);
+    // Each fall costs -100 instead of -1: return = -(length) - 99 * falls, per episode.
+    double falls = 0;
+    for (std::size_t e = 0; e < log.returns.size(); ++e)
+      falls += (-log.returns[e] - static_cast<double>(log.lengths[e])) / 99.0;
+    const auto episode_or_nan = [](int e) { return e > 0 ? static_cast<double>(e) : NAN; };
+    const std::vector<double> extra{episode_or_nan(watch.first),
+                                    episode_or_nan(watch.stays_from),
+                                    visit_share(log, [](int s) { return s >= 24 && s <= 35; }),
+                                    visit_share(log, on_optimal_path),
+                                    log.mean_return_last(10),
+                                    falls,
+                                    log.seconds * 1e3};
+    ex::RunResult r = ex::standard_result(spec, env, agent, std::move(log));
+    r.metrics.insert(r.metrics.end(), extra.begin(), extra.end());
+    return r;
+  });
+}
+
+/// One method's results over all seeds: its cell of the sweep and the metric summaries.
 struct MethodResults {
   std::string name;
-  std::vector<tabrl::TrainingLog> logs;
-  std::vector<int> first_optimal, stays_optimal;
-  std::vector<double> final_greedy_return;
+  const ex::CellStats* cell = nullptr;
+  std::vector<ex::MetricSummary> summary;  ///< one per metric name
 };
-
-struct Summary {
-  double mean = 0, std = 0;
-};
-[[nodiscard]] Summary summarize(const std::vector<double>& v) {
-  Summary s;
-  if (v.empty()) return s;
-  s.mean = std::accumulate(v.begin(), v.end(), 0.0) / static_cast<double>(v.size());
-  if (v.size() > 1) {
-    double sq = 0;
-    for (double x : v) sq += (x - s.mean) * (x - s.mean);
-    s.std = std::sqrt(sq / static_cast<double>(v.size() - 1));
-  }
-  return s;
-}
-[[nodiscard]] double median(std::vector<double> v) {
-  if (v.empty()) return NAN;
-  std::sort(v.begin(), v.end());
-  const std::size_t n = v.size();
-  return n % 2 == 1 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
-
-[[nodiscard]] std::vector<double> mean_visits(const MethodResults& m) {
-  std::vector<double> v(static_cast<std::size_t>(CliffWalking::num_states()), 0.0);
-  for (const auto& log : m.logs) {
-    for (std::size_t s = 0; s < v.size(); ++s) v[s] += static_cast<double>(log.visit_counts[s]);
-  }
-  for (double& x : v) x /= static_cast<double>(m.logs.size());
-  return v;
-}
-
-/// Per run: the share of all visits that fall on states where pred(s) holds.
-template <class Pred>
-[[nodiscard]] std::vector<double> visit_share(const MethodResults& m, Pred pred) {
-  std::vector<double> out;
-  for (const auto& log : m.logs) {
-    double in = 0, total = 0;
-    for (int s = 0; s < CliffWalking::num_states(); ++s) {
-      const auto c = static_cast<double>(log.visit_counts[static_cast<std::size_t>(s)]);
-      total += c;
-      if (pred(s)) in += c;
-    }
-    out.push_back(in / total);
-  }
-  return out;
-}
-
-template <class F>
-[[nodiscard]] std::vector<double> per_run(const MethodResults& m, F f) {
-  std::vector<double> out;
-  for (const auto& log : m.logs) out.push_back(f(log));
-  return out;
-}
-
-/// "x of n" for runs that reached optimality, and the median episode among them.
-[[nodiscard]] std::string optimal_summary(const std::vector<int>& episodes) {
-  std::vector<double> reached;
-  for (int e : episodes) {
-    if (e > 0) reached.push_back(e);
-  }
-  if (reached.empty()) return fmt::format("never (0/{})", episodes.size());
-  const Summary s = summarize(reached);
-  return fmt::format("{:.1f} +- {:.1f} (median {:.0f}; {}/{} runs)", s.mean, s.std, median(reached), reached.size(),
-                     episodes.size());
-}
 
 int run(const Config& c) {
-  const tabrl::TDOptions td{.gamma = c.gamma, .alpha = c.alpha, .epsilon = c.epsilon};
-  MethodResults online{"online Q-learning", {}, {}, {}, {}};
-  MethodResults replay{"Q-learning + replay", {}, {}, {}, {}};
-  for (int i = 0; i < c.seeds; ++i) {
-    const std::uint64_t seed = c.first_seed + static_cast<std::uint64_t>(i);
-    const tabrl::TrainOptions options{.episodes = c.episodes, .batch_size = c.batch, .seed = seed};
-    {
-      CliffWalking env;
-      tabrl::QLearningAgent<> agent(env.num_states(), env.num_actions(), td);
-      OptimalityWatch<tabrl::QLearningAgent<>> watch{agent, seed};
-      online.logs.push_back(tabrl::train_online(agent, env, options, watch));
-      online.first_optimal.push_back(watch.first);
-      online.stays_optimal.push_back(watch.stays_from);
-    }
-    {
-      CliffWalking env;
-      tabrl::QLearningAgent<> agent(env.num_states(), env.num_actions(), td);
-      tabrl::ReplayMemory<> memory(c.memory);
-      OptimalityWatch<tabrl::QLearningAgent<>> watch{agent, seed};
-      replay.logs.push_back(tabrl::train(agent, env, memory, options, watch));
-      replay.first_optimal.push_back(watch.first);
-      replay.stays_optimal.push_back(watch.stays_from);
-    }
-  }
+  // One sweep: replay online and uniform, c.seeds paired runs each (run r of both has seed
+  // derive_seed(c.seed, r)), on every core.
+  ex::Grid grid;
+  grid.set("replay", "online,uniform");
+  grid.set("agent", "q");
+  grid.set("gamma", ex::number_text(c.gamma));
+  grid.set("alpha", ex::number_text(c.alpha));
+  grid.set("epsilon", ex::number_text(c.epsilon));
+  grid.set("memory", ex::number_text(c.memory));
+  grid.set("batch", ex::number_text(c.batch));
+  grid.set("episodes", ex::number_text(c.episodes));
+  grid.set("eval_episodes", "0");
+  grid.set_runs(c.seeds);
+  grid.set_seed(c.seed);
+  ex::SweepOptions options;
+  options.run = watched_run;
+  options.extra_metrics = extra_metrics;
+  options.bootstrap = 0;
+  const ex::SweepResult sweep = ex::run_sweep(grid, ex::Threads{c.threads}, options);
+  const auto summaries = ex::summarize_cells(grid, sweep, 0);
+  MethodResults online{"online Q-learning", &sweep.cells[0], summaries[0]};
+  MethodResults replay{"Q-learning + replay", &sweep.cells[1], summaries[1]};
 
   const bool color = viz::stdout_use_color(c.no_color);
-  const auto v_online = mean_visits(online), v_replay = mean_visits(replay);
+  const std::vector<double>& v_online = online.cell->visits.mean();
+  const std::vector<double>& v_replay = replay.cell->visits.mean();
   // One colour scale for both grids, so equal colours mean equal counts.
   double hi = 0;
   for (double x : v_online) hi = std::max(hi, x);
@@ -188,8 +168,8 @@ int run(const Config& c) {
   text_opts.lo = 0;
   text_opts.hi = hi;
 
-  fmt::print("replay vs online Q-learning on CliffWalking: {} seeds ({}..{}), {} episodes each\n", c.seeds,
-             c.first_seed, c.first_seed + static_cast<std::uint64_t>(c.seeds) - 1, c.episodes);
+  fmt::print("replay vs online Q-learning on CliffWalking: {} paired seeds (grid seed {}), {} episodes each\n", c.seeds,
+             c.seed, c.episodes);
   fmt::print("gamma {}, alpha {}, epsilon {}; replay: memory {}, batch {}, one minibatch update per step\n\n", c.gamma,
              c.alpha, c.epsilon, c.memory, c.batch);
   fmt::print("{}", viz::side_by_side(fmt::format("mean visits per state, {}:\n", online.name) +
@@ -197,46 +177,43 @@ int run(const Config& c) {
                                      fmt::format("mean visits per state, {}:\n", replay.name) +
                                          viz::heatmap_text(std::span<const double>(v_replay), 4, 12, text_opts)));
 
-  auto row2 = [](int s) { return s >= 24 && s <= 35; };
   struct Row {
     std::string label;
     std::string a, b;
   };
-  auto pm = [](const std::vector<double>& v, const char* spec) {
-    const Summary s = summarize(v);
-    return fmt::format(fmt::runtime(spec), s.mean, s.std);
+  // Metric m of a method as "mean +- std" (std over seeds: the standard error times sqrt(n)).
+  const auto metric_index = [&sweep](std::string_view name) {
+    return static_cast<std::size_t>(std::find(sweep.metric_names.begin(), sweep.metric_names.end(), name) -
+                                    sweep.metric_names.begin());
   };
-  auto percent = [](std::vector<double> v) {
-    for (double& x : v) x *= 100.0;
-    return v;
+  const auto pm = [&](const MethodResults& m, std::string_view name, const char* spec, double scale = 1.0) {
+    const ex::MetricSummary& s = m.summary[metric_index(name)];
+    const double sd = s.n > 1 ? s.se * std::sqrt(static_cast<double>(s.n)) : 0.0;
+    return fmt::format(fmt::runtime(spec), s.mean * scale, sd * scale);
   };
-  auto ret10 = [](const tabrl::TrainingLog& l) { return l.mean_return_last(10); };
-  auto steps = [](const tabrl::TrainingLog& l) { return static_cast<double>(l.env_steps); };
-  auto updates = [](const tabrl::TrainingLog& l) { return static_cast<double>(l.updates); };
-  auto ms = [](const tabrl::TrainingLog& l) { return l.seconds * 1e3; };
-  // Each fall costs -100 instead of -1: return = -(length) - 99 * falls, per episode.
-  auto falls = [](const tabrl::TrainingLog& l) {
-    double f = 0;
-    for (std::size_t e = 0; e < l.returns.size(); ++e) f += (-l.returns[e] - static_cast<double>(l.lengths[e])) / 99.0;
-    return f;
+  // "mean +- std (median; reached/n runs)" over the runs that reached optimality.
+  const auto optimal_summary = [&](const MethodResults& m, std::string_view name) {
+    const ex::MetricSummary& s = m.summary[metric_index(name)];
+    if (s.n == 0) return fmt::format("never (0/{})", c.seeds);
+    const double sd = s.n > 1 ? s.se * std::sqrt(static_cast<double>(s.n)) : 0.0;
+    return fmt::format("{:.1f} +- {:.1f} (median {:.0f}; {}/{} runs)", s.mean, sd, s.median, s.n, c.seeds);
   };
   const std::vector<Row> rows{
-      {"share of visits on the cliff-edge row (row 2)", pm(percent(visit_share(online, row2)), "{:.1f}% +- {:.1f}%"),
-       pm(percent(visit_share(replay, row2)), "{:.1f}% +- {:.1f}%")},
-      {"share of visits on the optimal path (14 cells)", pm(percent(visit_share(online, on_optimal_path)), "{:.1f}% +- {:.1f}%"),
-       pm(percent(visit_share(replay, on_optimal_path)), "{:.1f}% +- {:.1f}%")},
-      {"episodes until greedy policy first optimal", optimal_summary(online.first_optimal),
-       optimal_summary(replay.first_optimal)},
-      {"episode from which it stays optimal", optimal_summary(online.stays_optimal),
-       optimal_summary(replay.stays_optimal)},
-      {"mean return, last 10 episodes", pm(per_run(online, ret10), "{:.1f} +- {:.1f}"),
-       pm(per_run(replay, ret10), "{:.1f} +- {:.1f}")},
-      {"cliff falls per run", pm(per_run(online, falls), "{:.1f} +- {:.1f}"),
-       pm(per_run(replay, falls), "{:.1f} +- {:.1f}")},
-      {"env steps used", pm(per_run(online, steps), "{:.0f} +- {:.0f}"), pm(per_run(replay, steps), "{:.0f} +- {:.0f}")},
-      {"updates (online: 1 per step; replay: minibatches)", pm(per_run(online, updates), "{:.0f} +- {:.0f}"),
-       pm(per_run(replay, updates), "{:.0f} +- {:.0f}")},
-      {"training time per run (ms)", pm(per_run(online, ms), "{:.2f} +- {:.2f}"), pm(per_run(replay, ms), "{:.2f} +- {:.2f}")},
+      {"share of visits on the cliff-edge row (row 2)", pm(online, "row2_share", "{:.1f}% +- {:.1f}%", 100.0),
+       pm(replay, "row2_share", "{:.1f}% +- {:.1f}%", 100.0)},
+      {"share of visits on the optimal path (14 cells)", pm(online, "path_share", "{:.1f}% +- {:.1f}%", 100.0),
+       pm(replay, "path_share", "{:.1f}% +- {:.1f}%", 100.0)},
+      {"episodes until greedy policy first optimal", optimal_summary(online, "first_optimal"),
+       optimal_summary(replay, "first_optimal")},
+      {"episode from which it stays optimal", optimal_summary(online, "stays_optimal"),
+       optimal_summary(replay, "stays_optimal")},
+      {"mean return, last 10 episodes", pm(online, "return_last10", "{:.1f} +- {:.1f}"),
+       pm(replay, "return_last10", "{:.1f} +- {:.1f}")},
+      {"cliff falls per run", pm(online, "cliff_falls", "{:.1f} +- {:.1f}"), pm(replay, "cliff_falls", "{:.1f} +- {:.1f}")},
+      {"env steps used", pm(online, "env_steps", "{:.0f} +- {:.0f}"), pm(replay, "env_steps", "{:.0f} +- {:.0f}")},
+      {"updates (online: 1 per step; replay: minibatches)", pm(online, "updates", "{:.0f} +- {:.0f}"),
+       pm(replay, "updates", "{:.0f} +- {:.0f}")},
+      {"training time per run (ms)", pm(online, "train_ms", "{:.2f} +- {:.2f}"), pm(replay, "train_ms", "{:.2f} +- {:.2f}")},
   };
   fmt::print("\n{:<50} {:<40} {}\n", "(mean +- std over seeds)", online.name, replay.name);
   for (const Row& r : rows) fmt::print("{:<50} {:<40} {}\n", r.label, r.a, r.b);
@@ -255,9 +232,17 @@ int run(const Config& c) {
     h.title = fmt::format("{}: mean visits per state ({} seeds x {} episodes)", replay.name, c.seeds, c.episodes);
     viz::write_text_file(path("visit_counts_replay.svg"), viz::svg_heatmap(std::span<const double>(v_replay), 4, 12, h));
 
+    // The chart takes runs and draws their mean +- std; the sweep keeps only the mean and
+    // the spread per episode (Welford), so each series is two runs m - d and m + d with
+    // d = std / sqrt(2), whose mean is m and whose sample std is exactly std.
     auto series = [](const MethodResults& m, viz::Rgb line) {
-      viz::CurveSeries s{m.name, {}, line};
-      for (const auto& log : m.logs) s.runs.push_back(log.returns);
+      viz::CurveSeries s{m.name, {{}, {}}, line};
+      const ex::WelfordCurve& w = m.cell->returns;
+      for (std::size_t e = 0; e < w.size(); ++e) {
+        const double d = w.count() > 1 ? w.sd(e) / std::sqrt(2.0) : 0.0;
+        s.runs[0].push_back(w.mean()[e] - d);
+        s.runs[1].push_back(w.mean()[e] + d);
+      }
       return s;
     };
     const std::vector<viz::CurveSeries> both{series(online, {0xd9, 0x54, 0x1e}), series(replay, {0x1f, 0x4e, 0xc8})};
@@ -285,7 +270,8 @@ int main(int argc, char** argv) {
   Config c;
   app.add_option("--seeds", c.seeds, "number of seeds (runs per method)")->check(CLI::PositiveNumber);
   app.add_option("--episodes", c.episodes, "episodes per run")->check(CLI::PositiveNumber);
-  app.add_option("--first-seed", c.first_seed, "seeds are first-seed .. first-seed + seeds - 1");
+  app.add_option("--seed", c.seed, "grid seed: run r of both methods has seed derive_seed(seed, r)");
+  app.add_option("--threads", c.threads, "threads (0: all cores)")->check(CLI::Range(0, 4096));
   app.add_option("--memory", c.memory, "replay memory capacity")->check(CLI::PositiveNumber);
   app.add_option("--batch", c.batch, "minibatch size")->check(CLI::PositiveNumber);
   app.add_option("--gamma", c.gamma, "discount factor in [0, 1]");
