@@ -37,7 +37,7 @@ void BM_replay_sample(benchmark::State& state) {
   tabrl::Minibatch out;
   for (auto _ : state) {
     m.sample(batch, rng, out);
-    benchmark::DoNotOptimize(out.states.data());
+    benchmark::DoNotOptimize(out.columns().states);
     benchmark::ClobberMemory();
   }
   state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(batch));

@@ -20,7 +20,7 @@ constexpr std::size_t kBatch = 32;
 constexpr double kGamma = 1.0, kAlpha = 0.9, kEpsilon = 0.1;
 
 // ---- tabrl ---------------------------------------------------------------------------------
-// Split = false: the path train() takes (sample_view + update(view), rows read in place).
+// Split = false: the path train() takes (sample_view + update: rows read in place).
 // Split = true: the public two-step form, sample() into a minibatch, then update(minibatch).
 template <bool Split>
 struct TabrlLoop {
@@ -41,7 +41,8 @@ struct TabrlLoop {
         memory.sample(kBatch, rng, batch);
         agent.update(batch);
       } else {
-        agent.update(memory.sample_view(kBatch, rng, batch));
+        memory.sample_view(kBatch, rng, batch);
+        agent.update(batch);
       }
     }
     s = r.terminated ? env.reset() : r.next_state;

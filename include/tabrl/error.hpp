@@ -1,11 +1,13 @@
 #pragma once
 /// \file error.hpp
-/// Exceptions thrown by tabrl and the TABRL_ASSERT macro for hot-path preconditions.
+/// Every exception type tabrl throws, and the helpers that build their messages.
 
+#include <cstdint>
 #include <sstream>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 namespace tabrl {
 
@@ -27,10 +29,59 @@ class LogicError : public Error {
   using Error::Error;
 };
 
-/// A violated hot-path precondition checked by TABRL_ASSERT.
-class AssertionError : public Error {
+/// A file could not be read or written (I/O failure, not a format problem).
+class IoError : public Error {
  public:
   using Error::Error;
+};
+
+/// What was wrong with a file that failed to load.
+enum class FormatProblem : std::uint8_t {
+  truncated,    ///< the file ends before the data it announces
+  magic,        ///< not a tabrl file of this kind
+  version,      ///< a format version this build does not read
+  scalar_type,  ///< the stored scalar type differs from the requested one (or is unknown)
+  checksum,     ///< contents do not match the stored checksum (corruption)
+  shape,        ///< dimensions do not match what the caller expects, or are impossible
+  kind,         ///< the file holds another kind of agent, memory or part than the caller's
+  value,        ///< a stored value is outside its domain (NaN, out of range, inconsistent)
+};
+
+/// The name of a FormatProblem as it appears in messages ("wrong magic", ...).
+[[nodiscard]] constexpr std::string_view to_string(FormatProblem p) noexcept {
+  switch (p) {
+    case FormatProblem::truncated:
+      return "truncated";
+    case FormatProblem::magic:
+      return "wrong magic";
+    case FormatProblem::version:
+      return "unsupported version";
+    case FormatProblem::scalar_type:
+      return "wrong scalar type";
+    case FormatProblem::checksum:
+      return "checksum mismatch";
+    case FormatProblem::shape:
+      return "shape mismatch";
+    case FormatProblem::kind:
+      return "wrong kind";
+    case FormatProblem::value:
+      return "bad value";
+  }
+  return "unknown";
+}
+
+/// A file (or saved state) that is not valid data of the expected kind. problem() says which
+/// check failed; the message names it too.
+class FormatError : public Error {
+ public:
+  /// `message` is the whole text (what(); it names the file and the field).
+  FormatError(FormatProblem problem, const std::string& message)
+      : Error(message), problem_(problem) {}
+  /// Which check failed.
+  [[nodiscard]] FormatProblem problem() const noexcept { return problem_; }
+
+ private:
+  FormatProblem problem_;
 };
 
 namespace detail {
@@ -43,32 +94,21 @@ template <class... Parts>
   return out.str();
 }
 
-/// Throws InvalidArgument("<who>: <what>, got <value>").
+/// value < 0, without a warning for unsigned types.
+template <class T>
+[[nodiscard]] constexpr bool is_negative(T value) noexcept {
+  if constexpr (std::is_signed_v<T>) {
+    return value < 0;
+  } else {
+    return false;
+  }
+}
+
+/// Throws InvalidArgument("tabrl::<who>: <what>, got <value>").
 template <class Value>
 [[noreturn]] void throw_invalid(std::string_view who, std::string_view what, const Value& value) {
   throw InvalidArgument(concat("tabrl::", who, ": ", what, ", got ", value));
 }
 
-[[noreturn]] inline void assertion_failed(const char* expr, const char* file, int line,
-                                          const char* message) {
-  throw AssertionError(concat("tabrl: assertion `", expr, "` failed at ", file, ":", line,
-                              message != nullptr && *message != '\0' ? ": " : "",
-                              message != nullptr ? message : ""));
-}
-
 }  // namespace detail
 }  // namespace tabrl
-
-/// Hot-path precondition. Throws tabrl::AssertionError when TABRL_ENABLE_ASSERTS is defined
-/// (tests and Debug builds define it), compiles to nothing otherwise. Public entry points
-/// that take user input validate unconditionally and never rely on this macro alone.
-#if defined(TABRL_ENABLE_ASSERTS) || !defined(NDEBUG)
-#define TABRL_ASSERT(expr, message)                                                     \
-  do {                                                                                  \
-    if (!(expr)) ::tabrl::detail::assertion_failed(#expr, __FILE__, __LINE__, message); \
-  } while (false)
-#else
-#define TABRL_ASSERT(expr, message) \
-  do {                              \
-  } while (false)
-#endif

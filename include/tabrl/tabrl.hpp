@@ -1,7 +1,7 @@
 #pragma once
 /// \file tabrl.hpp
-/// Umbrella header: the whole core (Eigen only). Optional-dependency headers (viz/, io/) are
-/// included separately.
+/// Umbrella header: the whole core (Eigen and the standard library only). The headers with
+/// other dependencies (viz/: fmt, giflib, libpng) are included separately.
 
 #include "agents/double_q_learning.hpp"
 #include "agents/expected_sarsa.hpp"
@@ -16,16 +16,21 @@
 #include "envs/taxi.hpp"
 #include "envs/time_limit.hpp"
 #include "error.hpp"
+#include "fwd.hpp"
 #include "io/binary.hpp"
 #include "io/checkpoint.hpp"
 #include "io/q_table.hpp"
+#include "minibatch.hpp"
 #include "planning/value_iteration.hpp"
 #include "random.hpp"
 #include "replay/n_step.hpp"
 #include "replay/prioritized_replay.hpp"
 #include "replay/replay_memory.hpp"
 #include "replay/sum_tree.hpp"
+#include "schedule.hpp"
+#include "serialization.hpp"
 #include "training/evaluate.hpp"
+#include "training/observers.hpp"
 #include "training/schedules.hpp"
 #include "training/train.hpp"
 #include "training/train_online.hpp"

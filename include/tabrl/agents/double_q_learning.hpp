@@ -3,9 +3,12 @@
 /// Double Q-learning: two tables, each evaluated by the other, against maximisation bias.
 
 #include <cstdint>
+#include <string>
 
+#include "../fwd.hpp"
+#include "../minibatch.hpp"
 #include "../random.hpp"
-#include "minibatch_rules.hpp"
+#include "detail/td_engine.hpp"
 #include "td_agent.hpp"
 
 namespace tabrl {
@@ -17,31 +20,56 @@ namespace tabrl {
 /// Acting is epsilon-greedy on A + B, which is what q_values() holds. A minibatch update uses
 /// one coin for the whole batch and the shared engine (duplicates() applies). The argmax
 /// inside the target takes the first maximal action.
-template <class Scalar = double>
+template <class Scalar>
 class DoubleQLearningAgent : public TDAgent<Scalar> {
   using Base = TDAgent<Scalar>;
 
  public:
-  using Column = Eigen::Matrix<Scalar, Eigen::Dynamic, 1>;
+  using Column = Eigen::Matrix<Scalar, Eigen::Dynamic, 1>;  ///< per-row values
 
-  DoubleQLearningAgent(int num_states, int num_actions, const TDOptions& config = {},
+  /// Two num_states x num_actions tables of zeros and a coin seeded with `coin_seed`.
+  DoubleQLearningAgent(int num_states, int num_actions, const TDOptions& options = {},
                        std::uint64_t coin_seed = 0)
-      : Base(num_states, num_actions, config, "DoubleQLearningAgent"), coin_(coin_seed) {
+      : Base(num_states, num_actions, options, "DoubleQLearningAgent"), coin_(coin_seed) {
     a_.setZero(num_states, num_actions);
     b_.setZero(num_states, num_actions);
   }
 
+  /// "DoubleQLearningAgent" (Saveable).
+  [[nodiscard]] static std::string kind() { return "DoubleQLearningAgent"; }
+
+  /// How the updated table values a next state: the other table's value of its own argmax.
+  struct NextValue {
+    Eigen::Index actions;  ///< the tables' width
+    const Scalar* other;   ///< the other table's data
+    /// The other table's value, at `offset`, of the argmax of the row at `own_row`.
+    template <int N>
+    [[nodiscard]] Scalar operator()(const Scalar* own_row, std::uint64_t offset) const {
+      Eigen::Index best = 0;
+      Eigen::Map<const Eigen::Matrix<Scalar, 1, N>>(own_row, actions).maxCoeff(&best);
+      return other[offset + static_cast<std::uint64_t>(best)];
+    }
+  };
+
   /// The acting table A + B, read-only: writing it would leave A and B behind (use
   /// set_tables). This hides TDAgent's mutable overload.
   [[nodiscard]] const QTable<Scalar>& q_values() const noexcept { return this->q_; }
+  /// Table A.
   [[nodiscard]] const QTable<Scalar>& table_a() const noexcept { return a_; }
+  /// Table B.
   [[nodiscard]] const QTable<Scalar>& table_b() const noexcept { return b_; }
+  /// The coin's generator (its state is part of the agent's state).
+  [[nodiscard]] const Rng& coin() const noexcept { return coin_; }
+
   /// Sets both tables (e.g. to initialise them); q_values() becomes their sum.
   void set_tables(const QTable<Scalar>& a, const QTable<Scalar>& b) {
     if (a.rows() != a_.rows() || a.cols() != a_.cols() || b.rows() != b_.rows() ||
         b.cols() != b_.cols()) {
-      detail::throw_invalid("DoubleQLearningAgent::set_tables", "tables must keep their shape",
-                            a.rows());
+      detail::throw_invalid("DoubleQLearningAgent::set_tables",
+                            detail::concat("tables must keep their shape ", a_.rows(), " x ",
+                                           a_.cols()),
+                            detail::concat(a.rows(), " x ", a.cols(), " and ", b.rows(), " x ",
+                                           b.cols()));
     }
     a_ = a;
     b_ = b;
@@ -51,71 +79,64 @@ class DoubleQLearningAgent : public TDAgent<Scalar> {
   /// Online update; returns the TD error of the table that was updated.
   template <class R>
   Scalar update(const BasicTransition<R>& t) {
-    this->check_state("update", t.state);
-    this->check_action("update", t.action);
-    this->check_state("update", t.next_state);
-    Base::check_reward("DoubleQLearningAgent::update", static_cast<double>(t.reward));
-    const bool update_a = coin_flip();
-    return apply_one(update_a ? a_ : b_, update_a ? b_ : a_, t.state, t.action,
-                     static_cast<Scalar>(t.reward), t.next_state, t.terminated,
-                     static_cast<Scalar>(this->gamma_), Scalar(1));
-  }
-
-  /// update() reads ReplayViews correctly (by slot), so train() may hand it one.
-  static constexpr bool reads_replay_views = true;
-
-  /// Minibatch update: one coin picks the table for the whole batch. Takes a minibatch or a
-  /// replay view (sample_view()).
-  template <detail::UpdateRows Rows>
-  void update(const Rows& rows) {
+    this->check_transition("update", t);
     const bool update_a = coin_flip();
     QTable<Scalar>& own = update_a ? a_ : b_;
     const QTable<Scalar>& other = update_a ? b_ : a_;
-    const Scalar* other_data = other.data();
-    const Eigen::Index na = own.cols();
-    engine_.run(
-        "DoubleQLearningAgent", own, rows, this->duplicates_, this->gamma_, this->alpha_,
-        [other_data, na]<int N>(const Scalar* own_row, std::uint64_t offset) {
-          Eigen::Index best = 0;
-          Eigen::Map<const Eigen::Matrix<Scalar, 1, N>>(own_row, na).maxCoeff(&best);
-          return other_data[offset + static_cast<std::uint64_t>(best)];
-        },
-        [&](Eigen::Index s, Eigen::Index a, Scalar r, Eigen::Index next, bool terminated,
-            Scalar gamma, Scalar scale) {
-          return apply_one(own, other, s, a, r, next, terminated, gamma, scale);
-        });
-    const auto src = detail::rows_of(rows);
-    for (Eigen::Index i = 0; i < src.n; ++i) {  // keep the acting table A + B in step
-      const std::size_t k = src.at(i);
-      const auto s = static_cast<Eigen::Index>(src.states[k]);
-      const auto a = static_cast<Eigen::Index>(src.actions[k]);
-      this->q_(s, a) = a_(s, a) + b_(s, a);
-    }
+    const Scalar delta = detail::TDEngine<Scalar>::update_one(
+        own, t.state, t.action, static_cast<Scalar>(t.reward), t.next_state, t.terminated,
+        static_cast<Scalar>(this->gamma_), static_cast<Scalar>(this->alpha_), Scalar(1),
+        NextValue{own.cols(), other.data()});
+    this->q_(t.state, t.action) = a_(t.state, t.action) + b_(t.state, t.action);
+    return delta;
+  }
+
+  /// Minibatch update: one coin picks the table for the whole batch (see
+  /// QLearningAgent::update(batch) for the rest).
+  template <class R, class I, class A>
+  void update(const BasicMinibatch<R, I, A>& batch) {
+    const bool update_a = coin_flip();
+    QTable<Scalar>& own = update_a ? a_ : b_;
+    const QTable<Scalar>& other = update_a ? b_ : a_;
+    engine_.update("DoubleQLearningAgent", own, batch, this->duplicates_, this->gamma_,
+                   this->alpha_, NextValue{own.cols(), other.data()});
+    // The acting table A + B follows the cells the update wrote.
+    Scalar* q = this->q_.data();
+    for (const Eigen::Index cell : engine_.written()) q[cell] = a_.data()[cell] + b_.data()[cell];
   }
 
   /// TD errors of the rows of the last minibatch update, against the table before it.
   [[nodiscard]] const Column& last_td_errors() const noexcept { return engine_.td_errors(); }
 
+  /// Writes the settings, both tables and the coin's generator state (Saveable).
+  void save(BinaryWriter& out) const {
+    this->save_settings(out);
+    this->save_table(out, a_);
+    this->save_table(out, b_);
+    for (const std::uint64_t word : coin_.state()) out.value(word);
+  }
+
+  /// Replaces settings, tables and coin with saved ones (Saveable); see TDAgent::load.
+  void load(BinaryReader& in) {
+    const TDOptions options = this->load_settings(in);
+    QTable<Scalar> a = this->load_table(in, "table A");
+    QTable<Scalar> b = this->load_table(in, "table B");
+    Rng::state_type coin{};
+    for (auto& word : coin) word = in.value<std::uint64_t>();
+    if (coin == Rng::state_type{}) in.fail(FormatProblem::value, "coin generator state is all zero");
+    this->set_options(options);
+    coin_.set_state(coin);
+    a_ = std::move(a);
+    b_ = std::move(b);
+    this->q_ = a_ + b_;
+  }
+
  private:
   bool coin_flip() noexcept { return (coin_() >> 63U) != 0; }
 
-  Scalar apply_one(QTable<Scalar>& own, const QTable<Scalar>& other, Eigen::Index s, Eigen::Index a,
-                   Scalar r, Eigen::Index next, bool terminated, Scalar gamma, Scalar scale) {
-    Scalar target = r;
-    if (!terminated) {
-      Eigen::Index best = 0;
-      own.row(next).maxCoeff(&best);
-      target += gamma * other(next, best);
-    }
-    const Scalar delta = target - own(s, a);
-    own(s, a) += static_cast<Scalar>(this->alpha_) * (scale * delta);
-    this->q_(s, a) = a_(s, a) + b_(s, a);
-    return delta;
-  }
-
   QTable<Scalar> a_, b_;
   Rng coin_;
-  detail::MinibatchEngine<Scalar> engine_;
+  detail::TDEngine<Scalar> engine_;
 };
 
 }  // namespace tabrl

@@ -2,6 +2,11 @@
 /// \file agents/sarsa.hpp
 /// SARSA: on-policy TD control, bootstrapping with the action the agent takes next.
 
+#include <cstdint>
+#include <string>
+
+#include "../fwd.hpp"
+#include "detail/td_engine.hpp"
 #include "td_agent.hpp"
 
 namespace tabrl {
@@ -17,7 +22,7 @@ namespace tabrl {
 /// mixes all the past policies in the memory. tabrl therefore trains SarsaAgent online only
 /// (train() rejects it at compile time); for replay use ExpectedSarsaAgent, whose target is
 /// computed under the current policy at update time, or QLearningAgent.
-template <class Scalar = double>
+template <class Scalar>
 class SarsaAgent : public TDAgent<Scalar> {
   using Base = TDAgent<Scalar>;
 
@@ -25,8 +30,22 @@ class SarsaAgent : public TDAgent<Scalar> {
   /// Tells the training loops to pick the next action before updating.
   static constexpr bool on_policy = true;
 
-  SarsaAgent(int num_states, int num_actions, const TDOptions& config = {})
-      : Base(num_states, num_actions, config, "SarsaAgent") {}
+  /// A num_states x num_actions table of zeros; throws on sizes < 1 or settings out of range.
+  SarsaAgent(int num_states, int num_actions, const TDOptions& options = {})
+      : Base(num_states, num_actions, options, "SarsaAgent") {}
+
+  /// "SarsaAgent" (Saveable).
+  [[nodiscard]] static std::string kind() { return "SarsaAgent"; }
+
+  /// How SARSA values a next state: Q(s', a') of the action taken next.
+  struct NextValue {
+    int next_action;  ///< a'
+    /// The entry a' of the row at `row`.
+    template <int N>
+    [[nodiscard]] Scalar operator()(const Scalar* row, std::uint64_t /*offset*/) const {
+      return row[next_action];
+    }
+  };
 
   /// Online SARSA update; `next_action` is ignored when the transition terminated. Returns
   /// the TD error. Throws on bad indices or a non-finite reward.
@@ -36,13 +55,11 @@ class SarsaAgent : public TDAgent<Scalar> {
     this->check_action("update", t.action);
     this->check_state("update", t.next_state);
     if (!t.terminated) this->check_action("update", next_action);
-    Base::check_reward("SarsaAgent::update", static_cast<double>(t.reward));
-    Scalar target = static_cast<Scalar>(t.reward);
-    if (!t.terminated)
-      target += static_cast<Scalar>(this->gamma_) * this->q_(t.next_state, next_action);
-    const Scalar delta = target - this->q_(t.state, t.action);
-    this->q_(t.state, t.action) += static_cast<Scalar>(this->alpha_) * delta;
-    return delta;
+    this->check_reward("update", static_cast<double>(t.reward));
+    return detail::TDEngine<Scalar>::update_one(
+        this->q_, t.state, t.action, static_cast<Scalar>(t.reward), t.next_state, t.terminated,
+        static_cast<Scalar>(this->gamma_), static_cast<Scalar>(this->alpha_), Scalar(1),
+        NextValue{next_action});
   }
 };
 

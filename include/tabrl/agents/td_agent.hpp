@@ -2,13 +2,17 @@
 /// \file agents/td_agent.hpp
 /// Common base of the tabular TD agents: the Q table, the hyperparameters and the policies.
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <string>
+#include <vector>
 
+#include "../fwd.hpp"
 #include "../detail/compiler.hpp"
 #include "../error.hpp"
 #include "../random.hpp"
+#include "../serialization.hpp"
 #include "../types.hpp"
 
 namespace tabrl {
@@ -26,7 +30,7 @@ using TDConfig [[deprecated("renamed tabrl::TDOptions")]] = TDOptions;
 
 /// A tabular agent: a row-major Eigen Q table (num_states x num_actions, zero-initialised)
 /// with greedy and epsilon-greedy policies. Learning rules live in the derived agents.
-template <class Scalar = double>
+template <class Scalar>
 class TDAgent {
   static_assert(std::is_floating_point_v<Scalar>, "Scalar must be a floating-point type");
 
@@ -35,15 +39,15 @@ class TDAgent {
   using table_type = QTable<Scalar>;
 
   /// Throws if a size is < 1 or a hyperparameter is out of its range (naming which).
-  TDAgent(int num_states, int num_actions, const TDOptions& config = {},
+  TDAgent(int num_states, int num_actions, const TDOptions& options = {},
           const char* name = "TDAgent")
       : name_(name) {
     if (num_states < 1) detail::throw_invalid(name_, "num_states must be >= 1", num_states);
     if (num_actions < 1) detail::throw_invalid(name_, "num_actions must be >= 1", num_actions);
-    set_gamma(config.gamma);
-    set_alpha(config.alpha);
-    set_epsilon(config.epsilon);
-    duplicates_ = config.duplicates;
+    set_gamma(options.gamma);
+    set_alpha(options.alpha);
+    set_epsilon(options.epsilon);
+    set_duplicates(options.duplicates);
     q_.setZero(num_states, num_actions);
   }
 
@@ -73,7 +77,13 @@ class TDAgent {
     }
     epsilon_ = epsilon;
   }
-  void set_duplicates(DuplicateRule rule) noexcept { duplicates_ = rule; }
+  void set_duplicates(DuplicateRule rule) {
+    if (static_cast<std::uint8_t>(rule) > static_cast<std::uint8_t>(DuplicateRule::sequential)) {
+      detail::throw_invalid(name_, "duplicates must be last, mean or sequential",
+                            static_cast<int>(rule));
+    }
+    duplicates_ = rule;
+  }
 
   [[nodiscard]] const table_type& q_values() const noexcept { return q_; }
   /// Mutable access for initialisation and loading; the shape must not change.
@@ -120,7 +130,105 @@ class TDAgent {
     return policy;
   }
 
+  /// Writes the settings and the Q table (Saveable, with the derived agent's kind()).
+  void save(BinaryWriter& out) const {
+    save_settings(out);
+    save_table(out, q_);
+  }
+
+  /// Replaces settings and Q table with saved ones (Saveable). The table must have this
+  /// agent's shape and finite values. Throws FormatError naming the field, changing nothing,
+  /// otherwise.
+  void load(BinaryReader& in) {
+    const TDOptions options = load_settings(in);
+    table_type q = load_table(in, "Q table");
+    set_options(options);
+    q_ = std::move(q);
+  }
+
  protected:
+  /// Sets every hyperparameter (validated).
+  void set_options(const TDOptions& options) {
+    set_gamma(options.gamma);
+    set_alpha(options.alpha);
+    set_epsilon(options.epsilon);
+    set_duplicates(options.duplicates);
+  }
+
+  /// gamma, alpha, epsilon, duplicate rule (f64, f64, f64, u8).
+  void save_settings(BinaryWriter& out) const {
+    out.value(gamma_);
+    out.value(alpha_);
+    out.value(epsilon_);
+    out.value(static_cast<std::uint8_t>(duplicates_));
+  }
+  /// Reads what save_settings wrote, checking each value's domain.
+  [[nodiscard]] TDOptions load_settings(BinaryReader& in) const {
+    TDOptions o;
+    o.gamma = in.value<double>();
+    o.alpha = in.value<double>();
+    o.epsilon = in.value<double>();
+    const auto rule = in.value<std::uint8_t>();
+    if (!(o.gamma >= 0.0 && o.gamma <= 1.0))
+      in.fail(FormatProblem::value, detail::concat("gamma must be in [0, 1], got ", o.gamma));
+    if (!(o.alpha > 0.0 && o.alpha <= 1.0))
+      in.fail(FormatProblem::value, detail::concat("alpha must be in (0, 1], got ", o.alpha));
+    if (!(o.epsilon >= 0.0 && o.epsilon <= 1.0))
+      in.fail(FormatProblem::value, detail::concat("epsilon must be in [0, 1], got ", o.epsilon));
+    if (rule > static_cast<std::uint8_t>(DuplicateRule::sequential)) {
+      in.fail(FormatProblem::value,
+              detail::concat("duplicate rule must be 0, 1 or 2, got ", static_cast<int>(rule)));
+    }
+    o.duplicates = static_cast<DuplicateRule>(rule);
+    return o;
+  }
+  /// u8 scalar code, u64 rows, u64 cols, then the values row by row.
+  static void save_table(BinaryWriter& out, const table_type& table) {
+    out.value(static_cast<std::uint8_t>(scalar_code<Scalar>()));
+    out.value(static_cast<std::uint64_t>(table.rows()));
+    out.value(static_cast<std::uint64_t>(table.cols()));
+    out.array(table.data(), static_cast<std::size_t>(table.size()));
+  }
+  /// Reads what save_table wrote; the shape must be this agent's and every value finite.
+  [[nodiscard]] table_type load_table(BinaryReader& in, const char* what) const {
+    if (in.value<std::uint8_t>() != static_cast<std::uint8_t>(scalar_code<Scalar>())) {
+      in.fail(FormatProblem::scalar_type, detail::concat(what, " scalar differs from the agent's"));
+    }
+    const auto rows = in.value<std::uint64_t>();
+    const auto cols = in.value<std::uint64_t>();
+    if (rows != static_cast<std::uint64_t>(q_.rows()) ||
+        cols != static_cast<std::uint64_t>(q_.cols())) {
+      in.fail(FormatProblem::shape, detail::concat(what, " is ", rows, " x ", cols,
+                                                   ", the agent's is ", q_.rows(), " x ", q_.cols()));
+    }
+    const std::vector<Scalar> values = in.array<Scalar>(rows * cols);
+    for (std::size_t k = 0; k < values.size(); ++k) {
+      if (!std::isfinite(static_cast<double>(values[k]))) {
+        in.fail(FormatProblem::value, detail::concat(what, " (", k / cols, ", ", k % cols,
+                                                     ") must be finite, got ", values[k]));
+      }
+    }
+    table_type table(q_.rows(), q_.cols());
+    std::copy(values.begin(), values.end(), table.data());
+    return table;
+  }
+
+  /// Checks a transition's indices against the table and its reward (finite); `where` names
+  /// the method in messages.
+  template <class R>
+  void check_transition(const char* where, const BasicTransition<R>& t) const {
+    check_state(where, t.state);
+    check_action(where, t.action);
+    check_state(where, t.next_state);
+    check_reward(where, static_cast<double>(t.reward));
+  }
+  /// Throws unless `reward` is finite.
+  void check_reward(const char* where, double reward) const {
+    if (!std::isfinite(reward)) [[unlikely]] {
+      bad_reward(where, reward);
+    }
+  }
+
   void check_state(const char* where, int state) const {
     if (state < 0 || state >= q_.rows()) [[unlikely]] {
       bad_index(where, "state", q_.rows(), state);
@@ -136,8 +244,8 @@ class TDAgent {
     detail::throw_invalid(std::string(name_) + "::" + where,
                           detail::concat(what, " must be in [0, ", count, ")"), value);
   }
-  static void check_reward(const char* who, double reward) {
-    if (!std::isfinite(reward)) detail::throw_invalid(who, "reward must be finite", reward);
+  [[noreturn]] TABRL_DETAIL_COLD void bad_reward(const char* where, double reward) const {
+    detail::throw_invalid(std::string(name_) + "::" + where, "reward must be finite", reward);
   }
 
   /// Uniform choice among the maximal entries of row `state`, with one draw only when there

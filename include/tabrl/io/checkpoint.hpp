@@ -1,30 +1,37 @@
 #pragma once
 /// \file io/checkpoint.hpp
-/// Checkpoints of a whole training run: the agent (hyperparameters and Q table), the replay
-/// memory (contents and ring position), the training state (generator, episode counter, log)
-/// and the options. Resuming from one taken at an episode boundary continues the run
-/// bit-identically.
+/// Checkpoints: a file that holds a list of parts, each a Saveable object (an agent, a
+/// memory, the TrainingState, the TrainOptions...) recorded with its kind. Saving a training
+/// run and loading it into fresh objects continues the run bit-identically; loading refuses
+/// a file whose parts are of other kinds than the objects given (a Q-learning checkpoint
+/// into an Expected SARSA agent, a prioritized memory into a uniform one).
 ///
-/// Format, version 1, little-endian, FNV-1a 64 checksum over everything at the end:
-///   magic "TABRLCK\0", u32 version
-///   options:  i32 episodes, u64 batch_size, i32 updates_per_step, u64 seed
-///   agent:    f64 gamma, f64 alpha, f64 epsilon, u8 duplicate rule, u8 scalar code,
-///             u64 rows, u64 cols, rows*cols scalars
-///   memory:   u8 reward code, u8 sizeof(Index), u8 sizeof(Action), u8 sampling,
-///             u64 capacity, u64 size, u64 head, then the five columns (size entries each)
-///   state:    4 x u64 generator state, i32 episode, i64 env_steps, i64 updates, f64 seconds,
-///             u64 n + n f64 returns, u64 n + n i64 lengths, u64 n + n i64 visit counts
+/// Format version 2, little-endian (docs/reliability.md has the details):
+///   magic "TABRLCK\0", u32 version = 2, u64 body length
+///   body: u32 part count, then per part: u32 length + kind, u64 length + payload
+///   u64 FNV-1a 64 of every byte before it
+/// Version 1 (tabrl 0.1: options, Q table, uniform memory, training state, for Q-learning
+/// and Expected SARSA) still loads into a single-table agent and a ReplayMemory.
 
+#include <algorithm>
 #include <array>
-#include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <limits>
 #include <ostream>
+#include <span>
+#include <sstream>
 #include <string>
+#include <tuple>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
-#include "../agents/td_agent.hpp"
+#include "../error.hpp"
 #include "../replay/replay_memory.hpp"
+#include "../serialization.hpp"
 #include "../training/train.hpp"
 #include "binary.hpp"
 
@@ -32,227 +39,270 @@ namespace tabrl {
 
 /// The 8-byte magic at the start of every checkpoint file.
 inline constexpr std::array<char, 8> checkpoint_magic{'T', 'A', 'B', 'R', 'L', 'C', 'K', '\0'};
-inline constexpr std::uint32_t checkpoint_format_version = 1;
+/// The version save_checkpoint writes.
+inline constexpr std::uint32_t checkpoint_format_version = 2;
 
-/// Writes a checkpoint to a stream. Throws IoError if the stream fails.
-template <class Scalar, class R, class I, class A>
-void write_checkpoint(std::ostream& out, const TDAgent<Scalar>& agent,
-                      const ReplayMemory<R, I, A>& memory, const TrainingState& state,
-                      const TrainOptions& options) {
-  detail::BinaryWriter w(out);
+namespace detail {
+
+inline constexpr std::size_t checkpoint_header_bytes = 8 + 4 + 8;
+
+// Agents and memories must agree with each other and with the training state: the memory's
+// states and actions index the agent's table, the log counts the table's states.
+template <class... Parts>
+void check_parts_agree(const std::string& who, const Parts&... parts) {
+  std::int64_t states = -1;
+  std::int64_t actions = -1;
+  auto table = [&](const auto& part) {
+    if constexpr (requires { part.num_states(); part.num_actions(); }) {
+      states = part.num_states();
+      actions = part.num_actions();
+    }
+  };
+  (table(parts), ...);
+  if (states < 0) return;
+  auto fail = [&who](const std::string& what) {
+    throw FormatError(FormatProblem::shape, concat(who, ": ", to_string(FormatProblem::shape),
+                                                   " (", what, ")"));
+  };
+  auto check = [&](const auto& part) {
+    if constexpr (requires { part.columns().max_state; }) {
+      const auto c = part.columns();
+      if (c.max_state >= states || c.max_action >= actions) {
+        fail(concat("the memory holds states up to ", c.max_state, " and actions up to ",
+                    c.max_action, ", the agent's table is ", states, " x ", actions));
+      }
+    }
+    if constexpr (std::is_same_v<std::remove_cvref_t<decltype(part)>, TrainingState>) {
+      if (static_cast<std::int64_t>(part.log.visit_counts.size()) != states) {
+        fail(concat("the training log counts ", part.log.visit_counts.size(),
+                    " states, the agent's table has ", states));
+      }
+      if (part.progress.active && part.progress.action >= actions) {
+        fail(concat("the unfinished episode's action ", part.progress.action,
+                    " is outside the agent's ", actions, " actions"));
+      }
+    }
+  };
+  (check(parts), ...);
+}
+
+// Version 1: options, agent (settings + one table), memory, state without progress.
+template <class... Parts>
+void parse_checkpoint_v1(BinaryReader& r, Parts&... parts) {
+  constexpr bool layout = sizeof...(Parts) == 4;
+  if constexpr (!layout) {
+    r.fail(FormatProblem::version,
+           "a version-1 file holds an agent, a memory, a training state and options");
+  } else {
+    auto& agent = std::get<0>(std::tie(parts...));
+    auto& memory = std::get<1>(std::tie(parts...));
+    auto& state = std::get<2>(std::tie(parts...));
+    auto& options = std::get<3>(std::tie(parts...));
+    using AgentT = std::remove_cvref_t<decltype(agent)>;
+    using MemoryT = std::remove_cvref_t<decltype(memory)>;
+    if constexpr (!std::is_same_v<std::remove_cvref_t<decltype(state)>, TrainingState> ||
+                  !std::is_same_v<std::remove_cvref_t<decltype(options)>, TrainOptions> ||
+                  !requires { MemoryT::kind(); }) {
+      r.fail(FormatProblem::version,
+             "a version-1 file holds an agent, a memory, a training state and options");
+    } else {
+      if (AgentT::kind() != "QLearningAgent" && AgentT::kind() != "ExpectedSarsaAgent") {
+        r.fail(FormatProblem::kind, concat("a version-1 file holds a Q-learning or Expected "
+                                           "SARSA table, not a ", AgentT::kind()));
+      }
+      if (MemoryT::kind() != "ReplayMemory") {
+        r.fail(FormatProblem::kind,
+               concat("a version-1 file holds a ReplayMemory, not a ", MemoryT::kind()));
+      }
+      TrainOptions staged_options = options;
+      AgentT staged_agent = agent;
+      MemoryT staged_memory = memory;
+      TrainingState staged_state = state;
+      staged_options.load(r);
+      staged_agent.load(r);
+      staged_memory.load(r);
+      Rng::state_type words{};
+      for (auto& word : words) word = r.template value<std::uint64_t>();
+      const auto episode = r.template value<std::int32_t>();
+      TrainingLog log;
+      log.env_steps = r.template value<std::int64_t>();
+      log.updates = r.template value<std::int64_t>();
+      log.seconds = r.template value<double>();
+      log.returns = r.template vector<double>();
+      log.lengths = r.template vector<std::int64_t>();
+      log.visit_counts = r.template vector<std::int64_t>();
+      r.verify_checksum();
+      if (words == Rng::state_type{}) r.fail(FormatProblem::value, "generator state is all zero");
+      staged_state.check_consistent(r, episode, log, EpisodeProgress{});
+      staged_state.rng.set_state(words);
+      staged_state.episode = episode;
+      staged_state.progress = EpisodeProgress{};
+      staged_state.log = std::move(log);
+      check_parts_agree(r.who(), staged_agent, staged_memory, staged_state);
+      agent = std::move(staged_agent);
+      memory = std::move(staged_memory);
+      state = std::move(staged_state);
+      options = staged_options;
+    }
+  }
+}
+
+}  // namespace detail
+
+/// Writes a checkpoint of `parts` (in this order) to a stream. Throws IoError if it fails.
+template <Saveable... Parts>
+void write_checkpoint(std::ostream& out, const Parts&... parts) {
+  std::vector<std::string> payloads;
+  payloads.reserve(sizeof...(Parts));
+  auto encode = [&payloads](const auto& part) {
+    std::ostringstream buffer;
+    BinaryWriter w(buffer);
+    part.save(w);
+    payloads.push_back(std::move(buffer).str());
+  };
+  (encode(parts), ...);
+  const std::vector<std::string> kinds{std::string(Parts::kind())...};
+  std::uint64_t body = 4;
+  for (std::size_t i = 0; i < payloads.size(); ++i) body += 4 + kinds[i].size() + 8 + payloads[i].size();
+  BinaryWriter w(out);
   w.bytes(checkpoint_magic.data(), checkpoint_magic.size());
   w.value(checkpoint_format_version);
-  w.value(static_cast<std::int32_t>(options.episodes));
-  w.value(static_cast<std::uint64_t>(options.batch_size));
-  w.value(static_cast<std::int32_t>(options.updates_per_step));
-  w.value(options.seed);
-
-  w.value(agent.gamma());
-  w.value(agent.alpha());
-  w.value(agent.epsilon());
-  w.value(static_cast<std::uint8_t>(agent.duplicates()));
-  w.value(static_cast<std::uint8_t>(scalar_code<Scalar>()));
-  w.value(static_cast<std::uint64_t>(agent.q_values().rows()));
-  w.value(static_cast<std::uint64_t>(agent.q_values().cols()));
-  w.array(agent.q_values().data(), static_cast<std::size_t>(agent.q_values().size()));
-
-  w.value(static_cast<std::uint8_t>(scalar_code<R>()));
-  w.value(static_cast<std::uint8_t>(sizeof(I)));
-  w.value(static_cast<std::uint8_t>(sizeof(A)));
-  w.value(static_cast<std::uint8_t>(memory.sampling()));
-  w.value(static_cast<std::uint64_t>(memory.capacity()));
-  w.value(static_cast<std::uint64_t>(memory.size()));
-  w.value(static_cast<std::uint64_t>(memory.head()));
-  w.array(memory.states().data(), memory.size());
-  w.array(memory.actions().data(), memory.size());
-  w.array(memory.rewards().data(), memory.size());
-  w.array(memory.next_states().data(), memory.size());
-  w.array(memory.terminated().data(), memory.size());
-
-  for (std::uint64_t word : state.rng.state()) w.value(word);
-  w.value(static_cast<std::int32_t>(state.episode));
-  w.value(static_cast<std::int64_t>(state.log.env_steps));
-  w.value(static_cast<std::int64_t>(state.log.updates));
-  w.value(state.log.seconds);
-  w.value(static_cast<std::uint64_t>(state.log.returns.size()));
-  w.array(state.log.returns.data(), state.log.returns.size());
-  w.value(static_cast<std::uint64_t>(state.log.lengths.size()));
-  w.array(state.log.lengths.data(), state.log.lengths.size());
-  w.value(static_cast<std::uint64_t>(state.log.visit_counts.size()));
-  w.array(state.log.visit_counts.data(), state.log.visit_counts.size());
+  w.value(body);
+  w.value(static_cast<std::uint32_t>(sizeof...(Parts)));
+  for (std::size_t i = 0; i < payloads.size(); ++i) {
+    w.string(kinds[i]);
+    w.value(static_cast<std::uint64_t>(payloads[i].size()));
+    w.bytes(payloads[i].data(), payloads[i].size());
+  }
   w.checksum();
 }
 
-/// Saves a checkpoint atomically: the previous file at `path` survives any failure.
-template <class Scalar, class R, class I, class A>
-void save_checkpoint(const std::filesystem::path& path, const TDAgent<Scalar>& agent,
-                     const ReplayMemory<R, I, A>& memory, const TrainingState& state,
-                     const TrainOptions& options) {
-  atomic_write(path,
-               [&](std::ostream& out) { write_checkpoint(out, agent, memory, state, options); });
+/// Saves a checkpoint atomically (see atomic_write): the previous file at `path` survives
+/// any failure.
+template <Saveable... Parts>
+void save_checkpoint(const std::filesystem::path& path, const Parts&... parts) {
+  atomic_write(path, [&](std::ostream& out) { write_checkpoint(out, parts...); });
 }
 
-/// Restores a checkpoint from its bytes into `agent`, `memory`, `state` and `options`. The
-/// agent and memory must have the checkpoint's table shape, scalar types and capacity.
-/// Everything is parsed and validated first; on any error (FormatError naming the check, or
-/// InvalidArgument for out-of-range contents) nothing is modified.
-template <class Scalar, class R, class I, class A>
+/// Restores a checkpoint from its bytes into `parts`, which must be of the kinds saved, in
+/// the same order, and of the saved shapes (table size, memory capacity, state count).
+/// Everything is parsed and validated first; on any error (FormatError naming the check
+/// and the field) nothing is modified. `who` starts every message.
+template <Saveable... Parts>
 void parse_checkpoint(const std::vector<unsigned char>& bytes, const std::string& who,
-                      TDAgent<Scalar>& agent, ReplayMemory<R, I, A>& memory, TrainingState& state,
-                      TrainOptions& options) {
-  detail::BinaryReader r(bytes, who);
+                      Parts&... parts) {
+  BinaryReader r(bytes, who);
   r.magic(std::string_view(checkpoint_magic.data(), checkpoint_magic.size()));
   const auto version = r.value<std::uint32_t>();
+  if (version == 1) {
+    detail::parse_checkpoint_v1(r, parts...);
+    return;
+  }
   if (version != checkpoint_format_version) {
     r.fail(FormatProblem::version,
-           detail::concat("file has version ", version, ", this build reads ",
+           detail::concat("file has version ", version, ", this build reads 1 and ",
                           checkpoint_format_version));
   }
-  TrainOptions opts;
-  opts.episodes = r.value<std::int32_t>();
-  opts.batch_size = static_cast<std::size_t>(r.value<std::uint64_t>());
-  opts.updates_per_step = r.value<std::int32_t>();
-  opts.seed = r.value<std::uint64_t>();
-
-  TDOptions config;
-  config.gamma = r.value<double>();
-  config.alpha = r.value<double>();
-  config.epsilon = r.value<double>();
-  const auto rule = r.value<std::uint8_t>();
-  if (rule > static_cast<std::uint8_t>(DuplicateRule::sequential)) {
-    r.fail(FormatProblem::version,
-           detail::concat("unknown duplicate rule ", static_cast<int>(rule)));
+  const auto body = r.value<std::uint64_t>();
+  const std::size_t rest = r.remaining();
+  if (rest < 8 || body > rest - 8) {
+    r.fail(FormatProblem::truncated,
+           detail::concat("header announces ", body, " bytes of parts and a checksum, the file has ",
+                          rest, " bytes after the header"));
   }
-  config.duplicates = static_cast<DuplicateRule>(rule);
-  if (r.value<std::uint8_t>() != static_cast<std::uint8_t>(scalar_code<Scalar>())) {
-    r.fail(FormatProblem::scalar_type, "Q table scalar differs from the agent's");
+  if (body < rest - 8) {
+    r.fail(FormatProblem::checksum,
+           detail::concat(rest - 8 - body, " stray bytes after the announced ", body));
   }
-  const auto rows = r.value<std::uint64_t>();
-  const auto cols = r.value<std::uint64_t>();
-  if (rows != static_cast<std::uint64_t>(agent.q_values().rows()) ||
-      cols != static_cast<std::uint64_t>(agent.q_values().cols())) {
-    r.fail(FormatProblem::shape,
-           detail::concat("Q table is ", rows, " x ", cols, ", the agent's is ",
-                          agent.q_values().rows(), " x ", agent.q_values().cols()));
+  // The checksum covers the whole file: check it before reading any part.
+  std::uint64_t stored = 0;
+  std::memcpy(&stored, bytes.data() + bytes.size() - 8, sizeof stored);
+#ifndef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION  // fuzzers skip it to reach the checks after
+  if (stored != detail::fnv1a({bytes.data(), bytes.size() - 8})) {
+    r.fail(FormatProblem::checksum, "file is corrupt");
   }
-  const std::vector<Scalar> q = r.array<Scalar>(rows * cols);
-
-  if (r.value<std::uint8_t>() != static_cast<std::uint8_t>(scalar_code<R>()) ||
-      r.value<std::uint8_t>() != sizeof(I) || r.value<std::uint8_t>() != sizeof(A)) {
-    r.fail(FormatProblem::scalar_type, "replay memory column types differ from the memory's");
+#endif
+  BinaryReader b(std::span<const unsigned char>(bytes).subspan(r.position(), body), who);
+  const auto count = b.value<std::uint32_t>();
+  if (count != sizeof...(Parts)) {
+    b.fail(FormatProblem::kind, detail::concat("file holds ", count, " parts, expected ",
+                                               sizeof...(Parts)));
   }
-  const auto sampling = r.value<std::uint8_t>();
-  if (sampling > static_cast<std::uint8_t>(Sampling::with_replacement)) {
-    r.fail(FormatProblem::version,
-           detail::concat("unknown sampling mode ", static_cast<int>(sampling)));
+  std::tuple<Parts...> staged(parts...);
+  std::size_t index = 0;
+  auto load_one = [&](auto& part) {
+    using Part = std::remove_cvref_t<decltype(part)>;
+    const std::string kind = b.string(256);
+    if (kind != Part::kind()) {
+      b.fail(FormatProblem::kind, detail::concat("part ", index, " holds a ", kind,
+                                                 ", this run has a ", Part::kind()));
+    }
+    const auto length = b.value<std::uint64_t>();
+    if (length > b.remaining()) {
+      b.fail(FormatProblem::truncated, detail::concat("part ", index, " (", kind, ") announces ",
+                                                      length, " bytes, ", b.remaining(),
+                                                      " are left"));
+    }
+    BinaryReader in(b.take(static_cast<std::size_t>(length)), detail::concat(who, ": ", kind));
+    part.load(in);
+    if (in.remaining() != 0) {
+      in.fail(FormatProblem::value, detail::concat(in.remaining(), " bytes left unread"));
+    }
+    ++index;
+  };
+  std::apply([&](auto&... s) { (load_one(s), ...); }, staged);
+  if (b.remaining() != 0) {
+    b.fail(FormatProblem::value, detail::concat(b.remaining(), " bytes after the last part"));
   }
-  const auto capacity = r.value<std::uint64_t>();
-  if (capacity != memory.capacity()) {
-    r.fail(FormatProblem::shape, detail::concat("replay capacity is ", capacity,
-                                                ", the memory's is ", memory.capacity()));
-  }
-  const auto size = r.value<std::uint64_t>();
-  const auto head = r.value<std::uint64_t>();
-  if (size > capacity)
-    r.fail(FormatProblem::shape, detail::concat("replay size ", size, " > capacity"));
-  const auto m_states = r.array<I>(size);
-  const auto m_actions = r.array<A>(size);
-  const auto m_rewards = r.array<R>(size);
-  const auto m_next = r.array<I>(size);
-  const auto m_terminated = r.array<std::uint8_t>(size);
-
-  Rng::state_type rng_state{};
-  for (auto& word : rng_state) word = r.value<std::uint64_t>();
-  const auto episode = r.value<std::int32_t>();
-  TrainingLog log;
-  log.env_steps = r.value<std::int64_t>();
-  log.updates = r.value<std::int64_t>();
-  log.seconds = r.value<double>();
-  log.returns = r.array<double>(r.value<std::uint64_t>());
-  log.lengths = r.array<std::int64_t>(r.value<std::uint64_t>());
-  log.visit_counts = r.array<std::int64_t>(r.value<std::uint64_t>());
-  r.verify_checksum();
-
-  // Contents are intact; now check they make sense before touching anything.
-  if (log.visit_counts.size() != rows || episode < 0 ||
-      log.returns.size() != static_cast<std::size_t>(episode) ||
-      log.lengths.size() != log.returns.size()) {
-    r.fail(FormatProblem::shape, "training log does not match the episode counter and table");
-  }
-  // The counters must add up (so continuing cannot overflow them): every length and count
-  // non-negative and below 2^53, the lengths summing to env_steps, the visits to
-  // env_steps + episodes.
-  constexpr std::int64_t limit = std::int64_t{1} << 53;
-  auto in_range = [](std::int64_t v) { return v >= 0 && v < limit; };
-  std::int64_t steps = 0, visits = 0;
-  bool ok = in_range(log.env_steps) && in_range(log.updates) && std::isfinite(log.seconds) &&
-            log.seconds >= 0;
-  for (auto l : log.lengths) ok = ok && in_range(l) && in_range(steps += l);
-  for (auto v : log.visit_counts) ok = ok && in_range(v) && in_range(visits += v);
-  for (double x : log.returns) ok = ok && std::isfinite(x);
-  if (!ok || steps != log.env_steps || visits != log.env_steps + episode) {
-    r.fail(FormatProblem::shape, "training log counters are inconsistent");
-  }
-  TDAgent<Scalar> staged(static_cast<int>(rows), static_cast<int>(cols), config, agent.name());
-  ReplayMemory<R, I, A> staged_memory(memory.capacity(), static_cast<Sampling>(sampling));
-  staged_memory.restore(static_cast<std::size_t>(head), m_states, m_actions, m_rewards, m_next,
-                        m_terminated);
-  for (I s : m_states) {
-    if (static_cast<std::uint64_t>(s) >= rows)
-      detail::throw_invalid(who, "stored state out of range", s);
-  }
-  for (I s : m_next) {
-    if (static_cast<std::uint64_t>(s) >= rows)
-      detail::throw_invalid(who, "stored next_state out of range", s);
-  }
-  for (A a : m_actions) {
-    if (static_cast<std::uint64_t>(a) >= cols)
-      detail::throw_invalid(who, "stored action out of range", +a);
-  }
-  Rng rng;
-  rng.set_state(rng_state);
-  detail::validate(opts);
-
-  // Commit (nothing below throws).
-  agent.set_gamma(config.gamma);
-  agent.set_alpha(config.alpha);
-  agent.set_epsilon(config.epsilon);
-  agent.set_duplicates(config.duplicates);
-  std::copy(q.begin(), q.end(), agent.q_values().data());
-  memory = std::move(staged_memory);
-  state.rng = rng;
-  state.episode = episode;
-  state.log = std::move(log);
-  options = opts;
+  std::apply([&who](const auto&... s) { detail::check_parts_agree(who, s...); }, staged);
+  // Commit: nothing below throws.
+  std::apply([&](auto&... s) { ((parts = std::move(s)), ...); }, staged);
 }
 
-template <class Scalar>
-class DoubleQLearningAgent;
+namespace detail {
+/// Reads a checkpoint file: refuses what is not a regular file, checks the magic and the
+/// header before reading on, and never reads more than the file's size.
+[[nodiscard]] inline std::vector<unsigned char> read_checkpoint_file(
+    const std::filesystem::path& path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const auto status = fs::status(path, ec);
+  if (ec || !fs::exists(status)) {
+    throw IoError(concat("tabrl::load_checkpoint: cannot open ", path.string(),
+                         ec ? ": " + ec.message() : std::string(": no such file")));
+  }
+  if (!fs::is_regular_file(status)) {
+    throw IoError(concat("tabrl::load_checkpoint: ", path.string(), " is not a regular file"));
+  }
+  const auto size = fs::file_size(path, ec);
+  if (ec) throw IoError(concat("tabrl::load_checkpoint: cannot read ", path.string()));
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw IoError(concat("tabrl::load_checkpoint: cannot open ", path.string()));
+  const std::string who = "tabrl::load_checkpoint: " + path.string();
+  std::vector<unsigned char> head(static_cast<std::size_t>(std::min<std::uintmax_t>(size, 12)));
+  in.read(reinterpret_cast<char*>(head.data()), static_cast<std::streamsize>(head.size()));
+  {
+    BinaryReader r(head, who);
+    r.magic(std::string_view(checkpoint_magic.data(), checkpoint_magic.size()));
+  }
+  std::vector<unsigned char> data(static_cast<std::size_t>(size));
+  std::copy(head.begin(), head.end(), data.begin());
+  in.read(reinterpret_cast<char*>(data.data() + head.size()),
+          static_cast<std::streamsize>(data.size() - head.size()));
+  if (in.gcount() != static_cast<std::streamsize>(data.size() - head.size())) {
+    throw IoError(concat("tabrl::load_checkpoint: read error on ", path.string()));
+  }
+  return data;
+}
+}  // namespace detail
 
-/// Double Q-learning keeps two tables (and a coin) that a checkpoint does not hold yet: these
-/// deleted overloads turn a silent loss of both tables into a compile error.
-template <class Scalar, class R, class I, class A>
-void write_checkpoint(std::ostream&, const DoubleQLearningAgent<Scalar>&,
-                      const ReplayMemory<R, I, A>&, const TrainingState&,
-                      const TrainOptions&) = delete;
-template <class Scalar, class R, class I, class A>
-void save_checkpoint(const std::filesystem::path&, const DoubleQLearningAgent<Scalar>&,
-                     const ReplayMemory<R, I, A>&, const TrainingState&,
-                     const TrainOptions&) = delete;
-template <class Scalar, class R, class I, class A>
-void parse_checkpoint(const std::vector<unsigned char>&, const std::string&,
-                      DoubleQLearningAgent<Scalar>&, ReplayMemory<R, I, A>&, TrainingState&,
-                      TrainOptions&) = delete;
-template <class Scalar, class R, class I, class A>
-void load_checkpoint(const std::filesystem::path&, DoubleQLearningAgent<Scalar>&,
-                     ReplayMemory<R, I, A>&, TrainingState&, TrainOptions&) = delete;
-
-/// Loads a checkpoint written by save_checkpoint (see parse_checkpoint).
-template <class Scalar, class R, class I, class A>
-void load_checkpoint(const std::filesystem::path& path, TDAgent<Scalar>& agent,
-                     ReplayMemory<R, I, A>& memory, TrainingState& state, TrainOptions& options) {
-  parse_checkpoint(detail::read_file(path, "load_checkpoint"),
-                   "tabrl::load_checkpoint: " + path.string(), agent, memory, state, options);
+/// Loads a checkpoint written by save_checkpoint (see parse_checkpoint). Throws IoError if
+/// the file cannot be read (or is not a regular file) and FormatError if it is not a valid
+/// checkpoint of these parts.
+template <Saveable... Parts>
+void load_checkpoint(const std::filesystem::path& path, Parts&... parts) {
+  parse_checkpoint(detail::read_checkpoint_file(path), "tabrl::load_checkpoint: " + path.string(),
+                   parts...);
 }
 
 }  // namespace tabrl

@@ -38,7 +38,7 @@ struct Shape {
 /// Writes `q` in tabrl's binary format to a stream. Throws IoError if the stream fails.
 template <class Scalar>
 void write_q_table(std::ostream& out, const QTable<Scalar>& q) {
-  detail::BinaryWriter w(out);
+  BinaryWriter w(out);
   w.bytes(q_table_magic.data(), q_table_magic.size());
   w.value(q_table_format_version);
   const std::uint8_t header[4] = {static_cast<std::uint8_t>(scalar_code<Scalar>()), 0, 0, 0};
@@ -63,7 +63,7 @@ template <class Scalar>
 [[nodiscard]] QTable<Scalar> parse_q_table(const std::vector<unsigned char>& bytes,
                                            const std::string& who,
                                            std::optional<Shape> expected = std::nullopt) {
-  detail::BinaryReader r(bytes, who);
+  BinaryReader r(bytes, who);
   r.magic(std::string_view(q_table_magic.data(), q_table_magic.size()));
   const auto version = r.value<std::uint32_t>();
   if (version != q_table_format_version) {

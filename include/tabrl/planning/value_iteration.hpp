@@ -8,18 +8,11 @@
 #include <limits>
 #include <vector>
 
+#include "../concepts.hpp"
 #include "../error.hpp"
 #include "../types.hpp"
 
 namespace tabrl {
-
-/// An environment whose model can be read: transitions(s, a) lists the outcomes.
-template <class E>
-concept ModelEnvironment = requires(const E& env, int s, int a) {
-  { env.num_states() } -> std::convertible_to<int>;
-  { env.num_actions() } -> std::convertible_to<int>;
-  { env.transitions(s, a) } -> std::convertible_to<std::vector<Outcome>>;
-};
 
 /// Result of value iteration: Q*, V* and how it converged.
 struct ValueIterationResult {

@@ -8,24 +8,28 @@
 #include <cstdint>
 #include <limits>
 #include <span>
+#include <string>
 #include <type_traits>
 #include <utility>
 #include <vector>
 
+#include "../fwd.hpp"
 #include "../detail/compiler.hpp"
 #include "../error.hpp"
+#include "../minibatch.hpp"
 #include "../random.hpp"
+#include "../serialization.hpp"
 #include "../types.hpp"
 
 namespace tabrl {
 
 /// Experience replay memory with O(1) push (overwriting the oldest entry once full) and
-/// allocation-free uniform minibatch sampling into caller-owned Eigen columns.
+/// allocation-free uniform minibatch sampling into a caller-owned, reused Minibatch.
 ///
 /// Template parameters choose the storage width: `Reward` for rewards (double by default,
 /// float halves it), `Index` for states, `Action` for actions. With float rewards, 32-bit
 /// states and 8-bit actions a transition takes 14 bytes.
-template <class Reward = double, class Index = std::int32_t, class Action = std::uint8_t>
+template <class Reward, class Index, class Action>
 class ReplayMemory {
   static_assert(std::is_floating_point_v<Reward>, "Reward must be a floating-point type");
   static_assert(std::is_integral_v<Index> && std::is_signed_v<Index>,
@@ -37,8 +41,7 @@ class ReplayMemory {
   using index_type = Index;
   using action_type = Action;
   using transition_type = BasicTransition<Reward>;
-  using minibatch_type = BasicMinibatch<Reward, Index>;
-  using view_type = BasicReplayView<Reward, Index, Action>;
+  using minibatch_type = BasicMinibatch<Reward, Index, Action>;
 
   /// Bytes of storage per stored transition (the five columns).
   static constexpr std::size_t bytes_per_transition =
@@ -103,38 +106,49 @@ class ReplayMemory {
             static_cast<int>(next_states_[slot]), terminated_[slot] != 0};
   }
 
-  /// Fills `out` with `batch_size` uniformly drawn transitions. Without replacement (the
-  /// default) the rows are distinct slots in uniformly random order, like random.sample.
-  /// Throws if the memory is empty, batch_size is 0, or (without replacement) batch_size >
-  /// size(). Allocates only when `out` must grow.
+  /// Fills `out` with `batch_size` uniformly drawn transitions, copied into the batch (they
+  /// stay valid after the memory changes). Without replacement (the default) the rows are
+  /// distinct slots in uniformly random order, like random.sample. Throws if the memory is
+  /// empty, batch_size is 0, or (without replacement) batch_size > size(). Allocates only when
+  /// `out` must grow.
   template <BitGenerator64 G>
-  void sample(std::size_t batch_size, G& rng, minibatch_type& out) const {
-    draw_slots("ReplayMemory::sample", batch_size, rng, out);
-    gather(out);
+  void sample(std::size_t batch_size, G& rng, minibatch_type& out) {
+    draw_into("ReplayMemory::sample", batch_size, rng, out);
+    out.own();
   }
 
   /// Draws exactly as sample() does (same generator draws, same slots in the same order) but
-  /// copies nothing: only `scratch.slots` (and its sampling scratch) is written, and the
-  /// returned view reads the rows from the memory's own columns. Agents' update(view) reads
-  /// each row once; the training loop uses this path. Same errors as sample().
+  /// copies nothing: `out` becomes a view that reads the rows from the memory's columns, valid
+  /// until the memory next changes. The training loop uses this. Same errors as sample().
   template <BitGenerator64 G>
-  [[nodiscard]] view_type sample_view(std::size_t batch_size, G& rng,
-                                      minibatch_type& scratch) const {
-    draw_slots("ReplayMemory::sample_view", batch_size, rng, scratch);
-    return view_of(scratch);
+  void sample_view(std::size_t batch_size, G& rng, minibatch_type& out) {
+    draw_into("ReplayMemory::sample_view", batch_size, rng, out);
   }
 
-  /// Fills `out` with the transitions stored in the given physical slots (in that order).
-  void gather_slots(std::span<const Index> slots, minibatch_type& out) const {
-    out.resize(static_cast<Eigen::Index>(slots.size()));
-    for (std::size_t i = 0; i < slots.size(); ++i) {
-      if (slots[i] < 0 || static_cast<std::size_t>(slots[i]) >= size_) {
-        detail::throw_invalid("ReplayMemory::gather_slots", "slot must be in [0, size())",
-                              slots[i]);
+  /// Makes `out` a view of the transitions stored in the given physical slots, in that order
+  /// (prioritized replay chooses slots its own way). Throws for a slot outside [0, size()).
+  void select(std::span<const Index> slots, minibatch_type& out) const {
+    for (const Index slot : slots) {
+      if (slot < 0 || static_cast<std::size_t>(slot) >= size_) {
+        detail::throw_invalid("ReplayMemory::select",
+                              detail::concat("slot must be in [0, ", size_, ")"), slot);
       }
-      out.slots[static_cast<Eigen::Index>(i)] = slots[i];
     }
-    gather(out);
+    const std::span<Index> to = out.view(columns(), slots.size());
+    std::copy(slots.begin(), slots.end(), to.begin());
+  }
+
+  /// The memory's columns, indexed by physical slot, and the bounds of what they hold.
+  [[nodiscard]] typename minibatch_type::Columns columns() const noexcept {
+    typename minibatch_type::Columns c;
+    c.states = states_.data();
+    c.actions = actions_.data();
+    c.rewards = rewards_.data();
+    c.next_states = next_states_.data();
+    c.terminated = terminated_.data();
+    c.max_state = max_state_;
+    c.max_action = max_action_;
+    return c;
   }
 
   /// Empties the memory (capacity is kept).
@@ -196,6 +210,83 @@ class ReplayMemory {
     max_action_ = max_action;
   }
 
+  /// "ReplayMemory" (Saveable: the kind recorded in checkpoints).
+  [[nodiscard]] static std::string kind() { return "ReplayMemory"; }
+
+  /// Writes the column types, sampling mode, capacity, size, ring position and the stored
+  /// transitions (Saveable).
+  void save(BinaryWriter& out) const {
+    out.value(static_cast<std::uint8_t>(scalar_code<Reward>()));
+    out.value(static_cast<std::uint8_t>(sizeof(Index)));
+    out.value(static_cast<std::uint8_t>(sizeof(Action)));
+    out.value(static_cast<std::uint8_t>(sampling_));
+    out.value(static_cast<std::uint64_t>(capacity_));
+    out.value(static_cast<std::uint64_t>(size_));
+    out.value(static_cast<std::uint64_t>(head_));
+    out.array(states_.data(), size_);
+    out.array(actions_.data(), size_);
+    out.array(rewards_.data(), size_);
+    out.array(next_states_.data(), size_);
+    out.array(terminated_.data(), size_);
+  }
+
+  /// Replaces the contents with saved ones (Saveable). The capacity and column types must be
+  /// this memory's; every stored value must be one push() accepts. Throws FormatError naming
+  /// the field, and changes nothing, otherwise.
+  void load(BinaryReader& in) {
+    if (in.value<std::uint8_t>() != static_cast<std::uint8_t>(scalar_code<Reward>()) ||
+        in.value<std::uint8_t>() != sizeof(Index) || in.value<std::uint8_t>() != sizeof(Action)) {
+      in.fail(FormatProblem::scalar_type, "replay memory column types differ from the memory's");
+    }
+    const auto sampling = in.value<std::uint8_t>();
+    if (sampling > static_cast<std::uint8_t>(Sampling::with_replacement)) {
+      in.fail(FormatProblem::value,
+              detail::concat("replay sampling mode must be 0 or 1, got ", +sampling));
+    }
+    const auto capacity = in.value<std::uint64_t>();
+    if (capacity != capacity_) {
+      in.fail(FormatProblem::shape, detail::concat("replay capacity is ", capacity,
+                                                   ", the memory's is ", capacity_));
+    }
+    const auto size = in.value<std::uint64_t>();
+    const auto head = in.value<std::uint64_t>();
+    if (size > capacity) {
+      in.fail(FormatProblem::shape,
+              detail::concat("replay size must be <= capacity ", capacity, ", got ", size));
+    }
+    if (head >= capacity || (size < capacity && head != size)) {
+      in.fail(FormatProblem::value,
+              detail::concat("replay head must be ", size < capacity ? "== size " : "< capacity ",
+                             size < capacity ? size : capacity, ", got ", head));
+    }
+    const auto states = in.array<Index>(size);
+    const auto actions = in.array<Action>(size);
+    const auto rewards = in.array<Reward>(size);
+    const auto next_states = in.array<Index>(size);
+    const auto terminated = in.array<std::uint8_t>(size);
+    for (std::size_t i = 0; i < size; ++i) {
+      if (states[i] < 0 || next_states[i] < 0) {
+        in.fail(FormatProblem::value,
+                detail::concat("replay ", states[i] < 0 ? "states[" : "next_states[", i,
+                               "] must be >= 0, got ", states[i] < 0 ? states[i] : next_states[i]));
+      }
+      if (detail::is_negative(actions[i])) {
+        in.fail(FormatProblem::value,
+                detail::concat("replay actions[", i, "] must be >= 0, got ", +actions[i]));
+      }
+      if (!std::isfinite(static_cast<double>(rewards[i]))) {
+        in.fail(FormatProblem::value,
+                detail::concat("replay rewards[", i, "] must be finite, got ", rewards[i]));
+      }
+      if (terminated[i] > 1) {
+        in.fail(FormatProblem::value,
+                detail::concat("replay terminated[", i, "] must be 0 or 1, got ", +terminated[i]));
+      }
+    }
+    sampling_ = static_cast<Sampling>(sampling);
+    restore(static_cast<std::size_t>(head), states, actions, rewards, next_states, terminated);
+  }
+
  private:
   [[nodiscard]] std::size_t physical(std::size_t i) const noexcept {
     const std::size_t oldest = size_ == capacity_ ? head_ : 0;
@@ -224,24 +315,9 @@ class ReplayMemory {
     }
   }
 
-  // The rows whose slots `batch` holds, read from this memory's columns.
-  [[nodiscard]] view_type view_of(const minibatch_type& batch) const noexcept {
-    view_type view;
-    view.slots = batch.slots.data();
-    view.rows = batch.slots.size();
-    view.states = states_.data();
-    view.actions = actions_.data();
-    view.rewards = rewards_.data();
-    view.next_states = next_states_.data();
-    view.terminated = terminated_.data();
-    view.max_state = max_state_;
-    view.max_action = max_action_;
-    return view;
-  }
-
-  // Validates the request, sizes `out` and draws the slots into out.slots.
+  // Validates the request, makes `out` a view of this memory and draws its slots.
   template <class G>
-  void draw_slots(const char* who, std::size_t batch_size, G& rng, minibatch_type& out) const {
+  void draw_into(const char* who, std::size_t batch_size, G& rng, minibatch_type& out) {
     if (size_ == 0) detail::throw_invalid(who, "memory must not be empty", 0);
     if (batch_size == 0) detail::throw_invalid(who, "batch_size must be >= 1", 0);
     if (sampling_ == Sampling::without_replacement && batch_size > size_) {
@@ -250,32 +326,27 @@ class ReplayMemory {
                                            " when sampling without replacement"),
                             batch_size);
     }
-    out.resize(static_cast<Eigen::Index>(batch_size));
+    const std::span<Index> slots = out.view(columns(), batch_size);
     if constexpr (std::is_copy_constructible_v<G> && std::is_copy_assignable_v<G>) {
-      draw_from_copy(batch_size, rng, out);
+      draw_from_copy(batch_size, rng, slots.data());
     } else {
-      draw(batch_size, rng, out);
+      draw(batch_size, rng, slots.data());
     }
   }
 
-  // Draws from a local copy of the generator, with every call inlined here: the compiler can
-  // then keep the generator state in registers. Through a reference it must store the state
-  // back after every write of a slot or a mark (a byte store may alias anything); in a large
-  // translation unit GCC did not inline draw() and paid that, 1.4x the instructions.
+  // Draws from a local copy of the generator, every call inlined, so the generator state
+  // stays in registers (keep both: see docs/performance.md, "Sampling").
   template <class G>
-  TABRL_DETAIL_FLATTEN void draw_from_copy(std::size_t k, G& rng, minibatch_type& out) const {
+  TABRL_DETAIL_FLATTEN void draw_from_copy(std::size_t k, G& rng, Index* slots) {
     G local = rng;
-    draw(k, local, out);
+    draw(k, local, slots);
     rng = local;
   }
 
-  // Draws the slots; the rows are gathered afterwards. Two tight loops beat one fused loop
-  // here: fused, the generator state and eleven column pointers do not fit in the registers
-  // and every row reloads the pointers from the stack.
+  // Draws k slots into `slots`.
   template <class G>
-  void draw(std::size_t k, G& rng, minibatch_type& out) const {
+  void draw(std::size_t k, G& rng, Index* slots) {
     const std::size_t n = size_;
-    Index* slots = out.slots.data();
     if (sampling_ == Sampling::with_replacement) {
       for (std::size_t i = 0; i < k; ++i) slots[i] = static_cast<Index>(uniform_index(rng, n));
       return;
@@ -285,28 +356,28 @@ class ReplayMemory {
     // memory's marks stay an eighth of the size and in cache.
     const bool bytes = capacity_ <= kByteMarksUpTo;
     const std::size_t words = bytes ? (capacity_ + 7) / 8 : (capacity_ + 63) / 64;
-    if (out.seen.size() < words) {
-      out.seen.assign(words, 0);
-      out.seen_stamp = 0;
+    if (marks_.size() < words) {
+      marks_.assign(words, 0);
+      mark_stamp_ = 0;
     }
     if (bytes) {
       // Each draw marks with its own stamp, so the marks need no clearing after a draw; the
       // bytes are zeroed once every 255 draws, when the stamp would wrap.
-      if (out.seen_stamp == std::numeric_limits<std::uint8_t>::max()) clear_marks(out);
-      ++out.seen_stamp;
+      if (mark_stamp_ == std::numeric_limits<std::uint8_t>::max()) clear_marks();
+      ++mark_stamp_;
       // Byte access to the words' storage (unsigned char may alias any object).
       draw_distinct(k, rng, slots,
-                    ByteMarks{reinterpret_cast<unsigned char*>(out.seen.data()), out.seen_stamp});
+                    ByteMarks{reinterpret_cast<unsigned char*>(marks_.data()), mark_stamp_});
     } else {
       // Bit marks need every bit clear to start: a draw clears its own bits after it.
-      if (out.seen_stamp != 0) clear_marks(out);
-      draw_distinct(k, rng, slots, BitMarks{out.seen.data()});
+      if (mark_stamp_ != 0) clear_marks();
+      draw_distinct(k, rng, slots, BitMarks{marks_.data()});
     }
   }
 
-  static void clear_marks(minibatch_type& out) noexcept {
-    std::fill(out.seen.begin(), out.seen.end(), std::uint64_t{0});
-    out.seen_stamp = 0;
+  void clear_marks() noexcept {
+    std::fill(marks_.begin(), marks_.end(), std::uint64_t{0});
+    mark_stamp_ = 0;
   }
 
   static constexpr std::size_t kByteMarksUpTo = std::size_t{1} << 16U;
@@ -370,9 +441,6 @@ class ReplayMemory {
     }
   }
 
-  // Copies the rows whose slots out.slots holds into the rest of `out`.
-  void gather(minibatch_type& out) const { view_of(out).copy_to(out); }
-
   std::size_t capacity_;
   Sampling sampling_;
   std::size_t size_ = 0;
@@ -386,6 +454,11 @@ class ReplayMemory {
   std::vector<Reward> rewards_;
   std::vector<Index> next_states_;
   std::vector<std::uint8_t> terminated_;
+  // Sampling scratch: a mark per slot for drawing without replacement (a byte each up to
+  // 65,536 slots, a bit each beyond), and the stamp of the latest byte-marked draw (a byte
+  // equal to it marks a slot that draw took; 0 when the marks are all zero).
+  std::vector<std::uint64_t> marks_;
+  std::uint8_t mark_stamp_ = 0;
 };
 
 }  // namespace tabrl

@@ -4,14 +4,20 @@
 /// environment, agent and memory that satisfy tabrl's concepts.
 
 #include <chrono>
+#include <cmath>
 #include <cstdint>
+#include <limits>
 #include <numeric>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "../concepts.hpp"
 #include "../error.hpp"
 #include "../random.hpp"
+#include "../serialization.hpp"
 #include "../types.hpp"
+#include "observers.hpp"
 
 namespace tabrl {
 
@@ -21,15 +27,51 @@ struct TrainOptions {
   std::size_t batch_size = 32;  ///< minibatch size; updates start once size() > batch_size
   int updates_per_step = 1;     ///< minibatch updates after each env step (>= 0)
   std::uint64_t seed = 0;       ///< seeds the agent/sampling generator and every episode's reset
+
+  /// Throws InvalidArgument naming the first setting out of its range; `who` starts the
+  /// message ("tabrl::<who>: ...").
+  void validate(const char* who = "TrainOptions") const {
+    if (episodes < 0) detail::throw_invalid(who, "episodes must be >= 0", episodes);
+    if (batch_size == 0) detail::throw_invalid(who, "batch_size must be >= 1", batch_size);
+    if (updates_per_step < 0) {
+      detail::throw_invalid(who, "updates_per_step must be >= 0", updates_per_step);
+    }
+  }
+
+  /// "TrainOptions" (Saveable).
+  [[nodiscard]] static std::string kind() { return "TrainOptions"; }
+  /// Writes the four settings (Saveable).
+  void save(BinaryWriter& out) const {
+    out.value(static_cast<std::int32_t>(episodes));
+    out.value(static_cast<std::uint64_t>(batch_size));
+    out.value(static_cast<std::int32_t>(updates_per_step));
+    out.value(seed);
+  }
+  /// Reads them back, validated (Saveable).
+  void load(BinaryReader& in) {
+    TrainOptions o;
+    o.episodes = in.value<std::int32_t>();
+    o.batch_size = static_cast<std::size_t>(in.value<std::uint64_t>());
+    o.updates_per_step = in.value<std::int32_t>();
+    o.seed = in.value<std::uint64_t>();
+    try {
+      o.validate();
+    } catch (const InvalidArgument& e) {
+      in.fail(FormatProblem::value, e.what());
+    }
+    *this = o;
+  }
+
+  friend bool operator==(const TrainOptions&, const TrainOptions&) = default;
 };
 
-/// Everything train() records.
+/// Everything the training loops record.
 struct TrainingLog {
   std::vector<double> returns;             ///< undiscounted return of each episode
   std::vector<std::int64_t> lengths;       ///< env steps of each episode
   std::vector<std::int64_t> visit_counts;  ///< visits per state (start states included)
-  std::int64_t env_steps = 0;              ///< env steps over all episodes
-  std::int64_t updates = 0;                ///< minibatch updates performed
+  std::int64_t env_steps = 0;              ///< env steps over all finished episodes
+  std::int64_t updates = 0;                ///< updates performed (minibatch or online)
   double seconds = 0.0;                    ///< wall-clock time spent inside the loop
 
   /// Mean return of the last n episodes (of all of them when fewer; 0 when there are none).
@@ -47,48 +89,128 @@ struct TrainingLog {
   }
 };
 
-/// The loop's resumable state: the generator, the next episode index and the log so far.
-/// A run split into several run_training() calls is bit-identical to one uninterrupted run.
-struct TrainingState {
-  Rng rng;
-  int episode = 0;
-  TrainingLog log;
+/// An episode a loop stopped inside (see Control::stop): where it was, so the next call
+/// continues it instead of resetting the environment.
+struct EpisodeProgress {
+  bool active = false;        ///< true while an episode is unfinished
+  int state = 0;              ///< the agent's current state
+  int action = -1;            ///< on-policy loops: the action already chosen for it; else -1
+  double episode_return = 0;  ///< return so far
+  std::int64_t length = 0;    ///< steps so far
 
+  friend bool operator==(const EpisodeProgress&, const EpisodeProgress&) = default;
+};
+
+/// The loops' resumable state: the generator, the next episode index, an unfinished episode
+/// and the log so far. A run split into several run_training() calls (at episode ends, or
+/// anywhere with Control::stop and the same environment object) is bit-identical to one
+/// uninterrupted run.
+struct TrainingState {
+  Rng rng;                   ///< the agent's and the memory's generator
+  int episode = 0;           ///< the next (or unfinished) episode
+  EpisodeProgress progress;  ///< the unfinished episode, if any
+  TrainingLog log;           ///< what has been recorded
+
+  /// A fresh state for an environment of `num_states` states.
   TrainingState(std::uint64_t seed, int num_states) : rng(seed) {
     if (num_states < 1)
       detail::throw_invalid("TrainingState", "num_states must be >= 1", num_states);
     log.visit_counts.assign(static_cast<std::size_t>(num_states), 0);
   }
-};
 
-/// Passed to an observer's on_step after every env step.
-struct StepEvent {
-  int episode;
-  std::int64_t step_in_episode;  ///< 1-based
-  int state;
-  int action;
-  const StepResult& result;
-};
+  /// "TrainingState" (Saveable).
+  [[nodiscard]] static std::string kind() { return "TrainingState"; }
 
-/// Passed to an observer's on_episode_end after every episode.
-struct EpisodeEvent {
-  int episode;         ///< 0-based index of the episode that ended
-  int episodes_total;  ///< TrainOptions::episodes
-  double episode_return;
-  std::int64_t length;
-  const TrainingLog& log;
-};
+  /// Writes the generator, counters, unfinished episode and log (Saveable).
+  void save(BinaryWriter& out) const {
+    for (const std::uint64_t word : rng.state()) out.value(word);
+    out.value(static_cast<std::int32_t>(episode));
+    out.value(static_cast<std::int64_t>(log.env_steps));
+    out.value(static_cast<std::int64_t>(log.updates));
+    out.value(log.seconds);
+    out.vector<double>(log.returns);
+    out.vector<std::int64_t>(log.lengths);
+    out.vector<std::int64_t>(log.visit_counts);
+    out.value(static_cast<std::uint8_t>(progress.active ? 1 : 0));
+    out.value(static_cast<std::int32_t>(progress.state));
+    out.value(static_cast<std::int32_t>(progress.action));
+    out.value(progress.episode_return);
+    out.value(static_cast<std::int64_t>(progress.length));
+  }
 
-/// An observer that ignores everything. Observers may define either hook, or both.
-struct NullObserver {};
+  /// Reads them back (Saveable); the log must be for this state's number of states and add
+  /// up (lengths summing to env_steps, visits to steps + episodes, all below 2^53, returns
+  /// finite). Throws FormatError naming what does not, changing nothing.
+  void load(BinaryReader& in) {
+    Rng::state_type words{};
+    for (auto& word : words) word = in.value<std::uint64_t>();
+    if (words == Rng::state_type{}) in.fail(FormatProblem::value, "generator state is all zero");
+    const auto ep = in.value<std::int32_t>();
+    TrainingLog l;
+    l.env_steps = in.value<std::int64_t>();
+    l.updates = in.value<std::int64_t>();
+    l.seconds = in.value<double>();
+    l.returns = in.vector<double>();
+    l.lengths = in.vector<std::int64_t>();
+    l.visit_counts = in.vector<std::int64_t>();
+    EpisodeProgress p;
+    const auto active = in.value<std::uint8_t>();
+    p.state = in.value<std::int32_t>();
+    p.action = in.value<std::int32_t>();
+    p.episode_return = in.value<double>();
+    p.length = in.value<std::int64_t>();
+    if (active > 1) in.fail(FormatProblem::value, "episode-in-progress flag must be 0 or 1");
+    p.active = active == 1;
+    if (!p.active) p = EpisodeProgress{};
+    check_consistent(in, ep, l, p);
+    rng.set_state(words);
+    episode = ep;
+    progress = p;
+    log = std::move(l);
+  }
+
+  /// The checks load() makes, for a log read by another format (version-1 checkpoints).
+  void check_consistent(const BinaryReader& in, int ep, const TrainingLog& l,
+                        const EpisodeProgress& p) const {
+    const std::size_t states = log.visit_counts.size();
+    if (l.visit_counts.size() != states) {
+      in.fail(FormatProblem::shape, detail::concat("training log counts visits of ",
+                                                   l.visit_counts.size(), " states, expected ",
+                                                   states));
+    }
+    if (ep < 0 || l.returns.size() != static_cast<std::size_t>(ep) ||
+        l.lengths.size() != l.returns.size()) {
+      in.fail(FormatProblem::value,
+              detail::concat("training log holds ", l.returns.size(), " returns and ",
+                             l.lengths.size(), " lengths for episode counter ", ep));
+    }
+    if (p.active && (p.state < 0 || static_cast<std::size_t>(p.state) >= states ||
+                     p.action < -1 || p.length < 1 || !std::isfinite(p.episode_return))) {
+      in.fail(FormatProblem::value,
+              detail::concat("unfinished episode must have a state in [0, ", states,
+                             "), an action >= -1, a length >= 1 and a finite return"));
+    }
+    // The counters must add up, so continuing cannot overflow them.
+    constexpr std::int64_t limit = std::int64_t{1} << 53;
+    auto in_range = [](std::int64_t v) { return v >= 0 && v < limit; };
+    std::int64_t steps = 0;
+    std::int64_t visits = 0;
+    bool ok = in_range(l.env_steps) && in_range(l.updates) && std::isfinite(l.seconds) &&
+              l.seconds >= 0 && in_range(p.length);
+    for (const auto n : l.lengths) ok = ok && in_range(n) && in_range(steps += n);
+    for (const auto v : l.visit_counts) ok = ok && in_range(v) && in_range(visits += v);
+    for (const double x : l.returns) ok = ok && std::isfinite(x);
+    const std::int64_t open_visits = p.active ? 1 + p.length : 0;
+    if (!ok || steps != l.env_steps || visits != l.env_steps + ep + open_visits) {
+      in.fail(FormatProblem::value,
+              detail::concat("training log counters are inconsistent (lengths sum to ", steps,
+                             ", env_steps ", l.env_steps, ", visits sum to ", visits,
+                             ", expected ", l.env_steps + ep + open_visits, ")"));
+    }
+  }
+};
 
 namespace detail {
-inline void validate(const TrainOptions& o) {
-  if (o.episodes < 0) throw_invalid("train", "episodes must be >= 0", o.episodes);
-  if (o.batch_size == 0) throw_invalid("train", "batch_size must be >= 1", o.batch_size);
-  if (o.updates_per_step < 0)
-    throw_invalid("train", "updates_per_step must be >= 0", o.updates_per_step);
-}
 /// Checks that agent, environment and training state agree on their sizes; `who` names the
 /// loop in the message. Shared by every training loop.
 template <class AgentT, class Env>
@@ -104,17 +226,32 @@ void check_sizes(const char* who, const AgentT& agent, const Env& env, const Tra
                   state.log.visit_counts.size());
   }
 }
+
+/// The sampling call the loop makes: the copy-free view when the memory offers one.
+template <class Memory, class G>
+void sample_rows(Memory& memory, std::size_t n, G& rng, typename Memory::minibatch_type& batch) {
+  if constexpr (requires { memory.sample_view(n, rng, batch); }) {
+    memory.sample_view(n, rng, batch);
+  } else {
+    memory.sample(n, rng, batch);
+  }
+}
 }  // namespace detail
 
-/// Runs episodes state.episode .. options.episodes - 1, continuing `state`. Each episode
-/// resets the environment with derive_seed(options.seed, episode), so the environment's own
-/// randomness needs no saving for a resume. Throws if batch_size exceeds the memory capacity
-/// or the environment and agent disagree on sizes.
+/// Runs episodes state.episode .. options.episodes - 1, continuing `state` (and its unfinished
+/// episode, if a previous call stopped inside one: pass the same environment object). Each
+/// episode resets the environment with derive_seed(options.seed, episode), so the
+/// environment's own randomness needs no saving at episode ends. After every update from a
+/// PrioritizedMemory the rows' priorities follow the agent's TD errors. Returns early when an
+/// observer returns Control::stop. Throws if batch_size exceeds the memory capacity or the
+/// environment and agent disagree on sizes.
 template <DiscreteEnvironment Env, ExperienceMemory Memory, MinibatchAgent<Memory> AgentT,
           class Observer = NullObserver>
 void run_training(AgentT& agent, Env& env, Memory& replay, const TrainOptions& options,
                   TrainingState& state, Observer&& observer = {}) {
-  detail::validate(options);
+  static_assert(!PrioritizedMemory<Memory> || ReportsTDErrors<AgentT>,
+                "a prioritized memory needs an agent with last_td_errors() (see concepts.hpp)");
+  options.validate("train");
   if (options.batch_size > replay.capacity()) {
     detail::throw_invalid(
         "train", detail::concat("batch_size must be <= memory capacity ", replay.capacity()),
@@ -124,11 +261,20 @@ void run_training(AgentT& agent, Env& env, Memory& replay, const TrainOptions& o
   typename Memory::minibatch_type batch;
   TrainingLog& log = state.log;
   const auto started = std::chrono::steady_clock::now();
-  for (; state.episode < options.episodes; ++state.episode) {
-    int s = env.reset(derive_seed(options.seed, static_cast<std::uint64_t>(state.episode)));
-    ++log.visit_counts[static_cast<std::size_t>(s)];
+  bool stop = false;
+  for (; state.episode < options.episodes && !stop; ++state.episode) {
+    int s = 0;
     double episode_return = 0.0;
     std::int64_t length = 0;
+    if (state.progress.active) {
+      s = state.progress.state;
+      episode_return = state.progress.episode_return;
+      length = state.progress.length;
+      state.progress = EpisodeProgress{};
+    } else {
+      s = env.reset(derive_seed(options.seed, static_cast<std::uint64_t>(state.episode)));
+      ++log.visit_counts[static_cast<std::size_t>(s)];
+    }
     for (;;) {
       const int a = agent.act(s, state.rng);
       const StepResult r = env.step(a);
@@ -138,39 +284,35 @@ void run_training(AgentT& agent, Env& env, Memory& replay, const TrainOptions& o
       replay.push(Transition{s, a, r.reward, r.next_state, r.terminated});
       if (replay.size() > options.batch_size) {
         for (int u = 0; u < options.updates_per_step; ++u) {
-          if constexpr (requires {
-                          requires AgentT::reads_replay_views;
-                          agent.update(replay.sample_view(options.batch_size, state.rng, batch));
-                        }) {
-            // Same draws and the same update as sample() + update(batch), without copying the
-            // sampled rows into the minibatch first. Only for agents that say they read views
-            // by slot: a user's generic update(batch) indexing `batch.states[i]` would compile
-            // with a view and silently read the wrong rows.
-            agent.update(replay.sample_view(options.batch_size, state.rng, batch));
-          } else {
-            replay.sample(options.batch_size, state.rng, batch);
-            agent.update(batch);
-            if constexpr (requires { replay.update_priorities(batch, agent.last_td_errors()); }) {
-              replay.update_priorities(batch, agent.last_td_errors());
-            }
+          detail::sample_rows(replay, options.batch_size, state.rng, batch);
+          agent.update(batch);
+          if constexpr (PrioritizedMemory<Memory>) {
+            replay.update_priorities(batch, agent.last_td_errors());
           }
           ++log.updates;
         }
       }
-      if constexpr (requires { observer.on_step(std::declval<const StepEvent&>()); }) {
-        observer.on_step(StepEvent{state.episode, length, s, a, r});
+      if constexpr (detail::has_on_step<std::remove_cvref_t<Observer>>) {
+        stop = detail::notify_step(observer, StepEvent{state.episode, length, s, a, r});
       }
       s = r.next_state;
       ++log.visit_counts[static_cast<std::size_t>(s)];
       if (r.terminated || r.truncated) break;
+      if (stop) {
+        state.progress = {true, s, -1, episode_return, length};
+        log.seconds +=
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+        return;
+      }
     }
-    if constexpr (requires { replay.end_episode(); }) replay.end_episode();  // n-step flush
+    if constexpr (EpisodicMemory<Memory>) replay.end_episode();  // n-step flush
     log.env_steps += length;
     log.returns.push_back(episode_return);
     log.lengths.push_back(length);
-    if constexpr (requires { observer.on_episode_end(std::declval<const EpisodeEvent&>()); }) {
-      observer.on_episode_end(
-          EpisodeEvent{state.episode, options.episodes, episode_return, length, log});
+    if constexpr (detail::has_on_episode_end<std::remove_cvref_t<Observer>>) {
+      const bool ends = detail::notify_episode_end(
+          observer, EpisodeEvent{state.episode, options.episodes, episode_return, length, log});
+      stop = stop || ends;
     }
   }
   log.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

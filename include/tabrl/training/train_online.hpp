@@ -12,6 +12,7 @@
 #include "../error.hpp"
 #include "../random.hpp"
 #include "../types.hpp"
+#include "observers.hpp"
 #include "train.hpp"
 
 namespace tabrl {
@@ -21,7 +22,9 @@ namespace tabrl {
 /// derive_seed(options.seed, e) and the agent draws from state.rng, as in run_training(), so
 /// an online and a replay run with the same seed see the same environment seeds.
 /// options.batch_size is ignored; options.updates_per_step must be 1 (anything else has no
-/// online meaning). log.updates counts the online updates (one per env step).
+/// online meaning). log.updates counts the online updates (one per env step). An on-policy
+/// agent (OnPolicyAgent) learns from the next action it then takes. Returns early when an
+/// observer returns Control::stop; the next call continues there.
 template <DiscreteEnvironment Env, Agent AgentT, class Observer = NullObserver>
 void run_online_training(AgentT& agent, Env& env, const TrainOptions& options, TrainingState& state,
                          Observer&& observer = {}) {
@@ -34,12 +37,23 @@ void run_online_training(AgentT& agent, Env& env, const TrainOptions& options, T
   detail::check_sizes("train_online", agent, env, state);
   TrainingLog& log = state.log;
   const auto started = std::chrono::steady_clock::now();
-  for (; state.episode < options.episodes; ++state.episode) {
-    int s = env.reset(derive_seed(options.seed, static_cast<std::uint64_t>(state.episode)));
-    ++log.visit_counts[static_cast<std::size_t>(s)];
+  bool stop = false;
+  for (; state.episode < options.episodes && !stop; ++state.episode) {
+    int s = 0;
+    int a = 0;
     double episode_return = 0.0;
     std::int64_t length = 0;
-    int a = agent.act(s, state.rng);
+    if (state.progress.active) {
+      s = state.progress.state;
+      episode_return = state.progress.episode_return;
+      length = state.progress.length;
+      a = state.progress.action >= 0 ? state.progress.action : agent.act(s, state.rng);
+      state.progress = EpisodeProgress{};
+    } else {
+      s = env.reset(derive_seed(options.seed, static_cast<std::uint64_t>(state.episode)));
+      ++log.visit_counts[static_cast<std::size_t>(s)];
+      a = agent.act(s, state.rng);
+    }
     for (;;) {
       const StepResult r = env.step(a);
       ++length;
@@ -56,20 +70,28 @@ void run_online_training(AgentT& agent, Env& env, const TrainOptions& options, T
         agent.update(t);
       }
       ++log.updates;
-      if constexpr (requires { observer.on_step(std::declval<const StepEvent&>()); }) {
-        observer.on_step(StepEvent{state.episode, length, s, acted, r});
+      if constexpr (detail::has_on_step<std::remove_cvref_t<Observer>>) {
+        stop = detail::notify_step(observer, StepEvent{state.episode, length, s, acted, r});
       }
       s = r.next_state;
       ++log.visit_counts[static_cast<std::size_t>(s)];
       if (r.terminated || r.truncated) break;
+      if (stop) {
+        // An off-policy agent chooses its next action when the run continues.
+        state.progress = {true, s, OnPolicyAgent<AgentT> ? a : -1, episode_return, length};
+        log.seconds +=
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+        return;
+      }
       if constexpr (!OnPolicyAgent<AgentT>) a = agent.act(s, state.rng);
     }
     log.env_steps += length;
     log.returns.push_back(episode_return);
     log.lengths.push_back(length);
-    if constexpr (requires { observer.on_episode_end(std::declval<const EpisodeEvent&>()); }) {
-      observer.on_episode_end(
-          EpisodeEvent{state.episode, options.episodes, episode_return, length, log});
+    if constexpr (detail::has_on_episode_end<std::remove_cvref_t<Observer>>) {
+      const bool ends = detail::notify_episode_end(
+          observer, EpisodeEvent{state.episode, options.episodes, episode_return, length, log});
+      stop = stop || ends;
     }
   }
   log.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
