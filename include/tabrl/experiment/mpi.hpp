@@ -17,6 +17,7 @@
 #include <iterator>
 #include <list>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "sweep.hpp"
@@ -29,6 +30,17 @@ inline constexpr int mpi_block_tag = 0x7AB1;
 
 inline void mpi_check(int rc, const char* what) {
   if (rc != MPI_SUCCESS) throw Error(std::string("tabrl::run_sweep_mpi: ") + what + " failed");
+}
+
+/// Waits for `request` by testing it and sleeping between tests: OpenMPI's blocking waits
+/// busy-poll, which takes a core from another rank when ranks outnumber free cores.
+inline void mpi_wait_politely(MPI_Request& request) {
+  for (;;) {
+    int done = 0;
+    mpi_check(MPI_Test(&request, &done, MPI_STATUS_IGNORE), "MPI_Test");
+    if (done != 0) return;
+    std::this_thread::sleep_for(std::chrono::microseconds(200));
+  }
 }
 
 /// Broadcasts rank 0's error text (empty: none) and throws it on every rank.
@@ -110,7 +122,7 @@ inline SweepReport run_sweep_mpi(const std::filesystem::path& dir, const Grid& g
       std::fprintf(stderr, "tabrl::run_sweep_mpi (rank %d): %s\n", rank, e.what());
       MPI_Abort(comm, 1);
     }
-    for (auto& s : sends) detail::mpi_check(MPI_Wait(&s.second, MPI_STATUS_IGNORE), "MPI_Wait");
+    for (auto& s : sends) detail::mpi_wait_politely(s.second);
     report.runs_done = 0;
   } else {
     std::int64_t expected = 0, received = 0;
@@ -122,19 +134,13 @@ inline SweepReport run_sweep_mpi(const std::filesystem::path& dir, const Grid& g
     try {
       Journal journal(dir / "journal" / "mpi.bin", g);
       std::string buffer;
-      const auto take = [&](bool wait) {
+      // Receives and journals every block that has arrived.
+      const auto take = [&] {
         for (;;) {
           MPI_Status status;
           int flag = 0;
-          if (wait) {
-            detail::mpi_check(MPI_Probe(MPI_ANY_SOURCE, detail::mpi_block_tag, comm, &status),
-                              "MPI_Probe");
-            flag = 1;
-          } else {
-            detail::mpi_check(
-                MPI_Iprobe(MPI_ANY_SOURCE, detail::mpi_block_tag, comm, &flag, &status),
-                "MPI_Iprobe");
-          }
+          detail::mpi_check(MPI_Iprobe(MPI_ANY_SOURCE, detail::mpi_block_tag, comm, &flag, &status),
+                            "MPI_Iprobe");
           if (flag == 0) return;
           int bytes = 0;
           detail::mpi_check(MPI_Get_count(&status, MPI_BYTE, &bytes), "MPI_Get_count");
@@ -151,7 +157,6 @@ inline SweepReport run_sweep_mpi(const std::filesystem::path& dir, const Grid& g
           ++received;
           finished += block_place(g, block).runs;
           if (o.progress) o.progress(finished, total);
-          if (wait) return;
         }
       };
       for (std::size_t i = 0; i < todo.size(); i += static_cast<std::size_t>(size)) {
@@ -159,9 +164,16 @@ inline SweepReport run_sweep_mpi(const std::filesystem::path& dir, const Grid& g
         journal.append(encode_block(b));
         finished += b.runs;
         if (o.progress) o.progress(finished, total);
-        take(false);
+        take();
       }
-      while (received < expected) take(true);
+      // Waiting for the last blocks: poll and sleep rather than block in MPI_Probe, which
+      // busy-waits in OpenMPI and would take a core from a rank still running its share
+      // (ranks often outnumber free cores, e.g. under --oversubscribe).
+      while (received < expected) {
+        const std::int64_t before = received;
+        take();
+        if (received == before) std::this_thread::sleep_for(std::chrono::microseconds(200));
+      }
       journal.flush();
     } catch (const std::exception& e) {
       std::fprintf(stderr, "tabrl::run_sweep_mpi (rank 0): %s\n", e.what());
@@ -176,7 +188,9 @@ inline SweepReport run_sweep_mpi(const std::filesystem::path& dir, const Grid& g
       MPI_Abort(comm, 1);
     }
   }
-  detail::mpi_check(MPI_Barrier(comm), "MPI_Barrier");
+  MPI_Request barrier = MPI_REQUEST_NULL;  // the other ranks wait here while rank 0 merges
+  detail::mpi_check(MPI_Ibarrier(comm, &barrier), "MPI_Ibarrier");
+  detail::mpi_wait_politely(barrier);
   report.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return report;
