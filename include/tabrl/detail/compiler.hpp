@@ -1,19 +1,16 @@
 #pragma once
 /// \file detail/compiler.hpp
-/// Code-generation hints for the hot loops; each expands to nothing where unsupported.
+/// Code-generation hints for the hot loops; each expands to nothing where unsupported. Why
+/// each one is where it is: docs/performance.md, "What the code must keep".
 
-// Inlines every call inside the function it marks. Eigen marks its reductions plain `inline`
-// on GCC and Clang, and in a large translation unit GCC then called the 4-wide max of a Q row
-// out of line once per minibatch row (10% of a training step in tabrl_bench).
+// Inlines every call inside the function it marks.
 #if defined(__GNUC__) || defined(__clang__)
 #define TABRL_DETAIL_FLATTEN [[gnu::flatten]]
 #else
 #define TABRL_DETAIL_FLATTEN
 #endif
 
-// Unrolls the loop that follows n times. For short loops whose body is one load and one
-// store (the scatter of new Q values, the reset of sampling marks) the loop's own increment,
-// compare and branch are a third of the work; GCC does not unroll at -O2/-O3 by itself.
+// Unrolls the loop that follows n times.
 #define TABRL_DETAIL_PRAGMA(x) _Pragma(#x)
 #if defined(__clang__)
 #define TABRL_DETAIL_UNROLL(n) TABRL_DETAIL_PRAGMA(clang loop unroll_count(n))
@@ -24,9 +21,7 @@
 #endif
 
 // Keeps the function it marks out of line and out of the hot code: for the message-building
-// half of an argument check, so the check itself (a compare and a branch) stays small enough
-// to inline. With the std::string work inline, GCC called whole range checks, and with them
-// CliffWalking::step, out of line once per env step in the example trainer.
+// half of an argument check, so the check itself stays small enough to inline.
 #if defined(__GNUC__) || defined(__clang__)
 #define TABRL_DETAIL_COLD [[gnu::cold, gnu::noinline]]
 #else
