@@ -15,6 +15,28 @@
 
 namespace tabrl {
 
+namespace detail {
+// CliffWalking's moves: entry state * 4 + move holds the next state in its low 6 bits, and
+// bit 7 where the move enters the cliff (reward -100, back to the start).
+[[nodiscard]] constexpr std::array<std::uint8_t, 48 * 4> cliff_walking_moves() noexcept {
+  constexpr std::array<int, 4> dr{-1, 0, 1, 0};
+  constexpr std::array<int, 4> dc{0, 1, 0, -1};
+  auto clamp = [](int v, int lo, int hi) { return v < lo ? lo : (v > hi ? hi : v); };
+  std::array<std::uint8_t, 48 * 4> table{};
+  for (int state = 0; state < 48; ++state) {
+    for (int move = 0; move < 4; ++move) {
+      const int r = clamp(state / 12 + dr[static_cast<std::size_t>(move)], 0, 3);
+      const int c = clamp(state % 12 + dc[static_cast<std::size_t>(move)], 0, 11);
+      const int next = r * 12 + c;
+      const bool cliff = next > 36 && next < 47;
+      table[static_cast<std::size_t>(state * 4 + move)] =
+          cliff ? std::uint8_t{0x80U | 36U} : static_cast<std::uint8_t>(next);
+    }
+  }
+  return table;
+}
+}  // namespace detail
+
 /// CliffWalking's options (outside the class so it can be a default argument).
 struct CliffWalkingOptions {
   bool is_slippery = false;  ///< Gymnasium's CliffWalking-v1 option; v0 is not slippery
@@ -120,17 +142,18 @@ class CliffWalking {
   }
 
  private:
+  // Every (state, move) pair's result, computed at compile time: a table lookup instead of
+  // the row/column arithmetic (the env step is a third of an online step; see
+  // docs/performance.md, "The online step").
+  static constexpr std::array<std::uint8_t, 48 * 4> moves = detail::cliff_walking_moves();
+  static_assert(rows * cols == 48 && start_state == 36 && goal_state == 47,
+                "detail::cliff_walking_moves() is written for the 4 x 12 grid");
+
   [[nodiscard]] static constexpr Outcome deterministic_outcome(int state, int move) noexcept {
-    constexpr std::array<int, 4> dr{-1, 0, 1, 0};
-    constexpr std::array<int, 4> dc{0, 1, 0, -1};
-    const int r = clamp(state / cols + dr[static_cast<std::size_t>(move)], 0, rows - 1);
-    const int c = clamp(state % cols + dc[static_cast<std::size_t>(move)], 0, cols - 1);
-    const int next = r * cols + c;
-    if (is_cliff(next)) return {1.0, start_state, -100.0, false};
+    const unsigned entry = moves[static_cast<std::size_t>(state * 4 + move)];
+    const int next = static_cast<int>(entry & 0x3FU);
+    if ((entry & 0x80U) != 0U) return {1.0, next, -100.0, false};
     return {1.0, next, -1.0, next == goal_state};
-  }
-  static constexpr int clamp(int v, int lo, int hi) noexcept {
-    return v < lo ? lo : (v > hi ? hi : v);
   }
   static void check_action(const char* where, int action) {
     if (action < 0 || action >= num_actions()) [[unlikely]] {

@@ -227,6 +227,22 @@ void check_sizes(const char* who, const AgentT& agent, const Env& env, const Tra
   }
 }
 
+/// Asks the cache for the agent's row of `state`, which the loop reads next (to act and to
+/// bootstrap); with a table of millions of states that read is a cache miss the replay work
+/// in between can hide (docs/performance.md, "Large tables"). No effect on results.
+template <class AgentT>
+void prefetch_row(const AgentT& agent, int state) noexcept {
+  if constexpr (requires { agent.q_values().data(); agent.q_values().cols(); }) {
+#if defined(__GNUC__) || defined(__clang__)
+    __builtin_prefetch(agent.q_values().data() +
+                       static_cast<std::ptrdiff_t>(state) * agent.q_values().cols());
+#else
+    (void)agent;
+    (void)state;
+#endif
+  }
+}
+
 /// The sampling call the loop makes: the copy-free view when the memory offers one.
 template <class Memory, class G>
 void sample_rows(Memory& memory, std::size_t n, G& rng, typename Memory::minibatch_type& batch) {
@@ -278,6 +294,7 @@ void run_training(AgentT& agent, Env& env, Memory& replay, const TrainOptions& o
     for (;;) {
       const int a = agent.act(s, state.rng);
       const StepResult r = env.step(a);
+      detail::prefetch_row(agent, r.next_state);
       ++length;
       episode_return += r.reward;
       // Only `terminated` is stored: a truncated transition still bootstraps.

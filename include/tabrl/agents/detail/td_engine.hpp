@@ -41,13 +41,18 @@ class TDEngine {
   static Scalar update_one(QTable<Scalar>& table, Eigen::Index s, Eigen::Index a, Scalar r,
                            Eigen::Index next, bool terminated, Scalar gamma, Scalar alpha,
                            Scalar scale, const Value& value) {
+    Scalar* q = table.data();
+    const Eigen::Index width = table.cols();
     Scalar target = r;
     if (!terminated) {
-      const auto offset = static_cast<std::uint64_t>(next * table.cols());
-      target += gamma * value.template operator()<Eigen::Dynamic>(table.data() + offset, offset);
+      const auto offset = static_cast<std::uint64_t>(next * width);
+      // A fixed-size row for the common 4-action table: the reductions unroll.
+      target += gamma * (width == 4 ? value.template operator()<4>(q + offset, offset)
+                                    : value.template operator()<Eigen::Dynamic>(q + offset, offset));
     }
-    const Scalar delta = target - table(s, a);
-    table(s, a) += alpha * (scale * delta);
+    Scalar& q_sa = q[s * width + a];
+    const Scalar delta = target - q_sa;
+    q_sa += alpha * (scale * delta);
     return delta;
   }
 
