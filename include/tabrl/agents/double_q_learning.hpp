@@ -84,7 +84,7 @@ class DoubleQLearningAgent : public TDAgent<Scalar> {
     QTable<Scalar>& own = update_a ? a_ : b_;
     const QTable<Scalar>& other = update_a ? b_ : a_;
     const Scalar delta = detail::TDEngine<Scalar>::update_one(
-        own, t.state, t.action, static_cast<Scalar>(t.reward), t.next_state, t.terminated,
+        "DoubleQLearningAgent", own, t.state, t.action, static_cast<Scalar>(t.reward), t.next_state, t.terminated,
         static_cast<Scalar>(this->gamma_), static_cast<Scalar>(this->alpha_), Scalar(1),
         NextValue{own.cols(), other.data()});
     this->q_(t.state, t.action) = a_(t.state, t.action) + b_(t.state, t.action);

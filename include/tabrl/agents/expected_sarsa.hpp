@@ -57,7 +57,7 @@ class ExpectedSarsaAgent : public TDAgent<Scalar> {
   Scalar update(const BasicTransition<R>& t) {
     this->check_transition("update", t);
     return detail::TDEngine<Scalar>::update_one(
-        this->q_, t.state, t.action, static_cast<Scalar>(t.reward), t.next_state, t.terminated,
+        "ExpectedSarsaAgent", this->q_, t.state, t.action, static_cast<Scalar>(t.reward), t.next_state, t.terminated,
         static_cast<Scalar>(this->gamma_), static_cast<Scalar>(this->alpha_), Scalar(1),
         next_value());
   }

@@ -106,7 +106,7 @@ class TDAgent {
 
   /// With probability epsilon a uniformly random action, otherwise greedy_action.
   template <BitGenerator64 G>
-  [[nodiscard]] int epsilon_greedy_action(int state, G& rng) const {
+  [[nodiscard]] TABRL_DETAIL_INLINE int epsilon_greedy_action(int state, G& rng) const {
     check_state("epsilon_greedy_action", state);
     if (uniform_real(rng) < epsilon_) {
       return static_cast<int>(uniform_index(rng, static_cast<std::uint64_t>(q_.cols())));
@@ -116,7 +116,7 @@ class TDAgent {
 
   /// The behaviour policy used by the training loop (epsilon-greedy).
   template <BitGenerator64 G>
-  [[nodiscard]] int act(int state, G& rng) const {
+  [[nodiscard]] TABRL_DETAIL_INLINE int act(int state, G& rng) const {
     return epsilon_greedy_action(state, rng);
   }
 

@@ -10,6 +10,13 @@
 #define TABRL_DETAIL_FLATTEN
 #endif
 
+// Inlines the function it marks into every caller, whatever the caller's size.
+#if defined(__GNUC__) || defined(__clang__)
+#define TABRL_DETAIL_INLINE [[gnu::always_inline]] inline
+#else
+#define TABRL_DETAIL_INLINE inline
+#endif
+
 // Unrolls the loop that follows n times.
 #define TABRL_DETAIL_PRAGMA(x) _Pragma(#x)
 #if defined(__clang__)

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <limits>
@@ -36,11 +37,13 @@ class TDEngine {
 
   /// The online rule: Q(s,a) += alpha * scale * (r + gamma * value(s') - Q(s,a)), with no
   /// bootstrap when `terminated`. Indices must be in range (agents check them). Returns the
-  /// TD error. (Leaves td_errors() and written() alone: they describe minibatch updates.)
+  /// TD error. Throws InvalidArgument naming `who`, and writes nothing, when the TD error
+  /// overflows the scalar type. (Leaves td_errors() and written() alone: they describe
+  /// minibatch updates.)
   template <class Value>
-  static Scalar update_one(QTable<Scalar>& table, Eigen::Index s, Eigen::Index a, Scalar r,
-                           Eigen::Index next, bool terminated, Scalar gamma, Scalar alpha,
-                           Scalar scale, const Value& value) {
+  static Scalar update_one(const char* who, QTable<Scalar>& table, Eigen::Index s,
+                           Eigen::Index a, Scalar r, Eigen::Index next, bool terminated,
+                           Scalar gamma, Scalar alpha, Scalar scale, const Value& value) {
     Scalar* q = table.data();
     const Eigen::Index width = table.cols();
     Scalar target = r;
@@ -52,6 +55,9 @@ class TDEngine {
     }
     Scalar& q_sa = q[s * width + a];
     const Scalar delta = target - q_sa;
+    if (!std::isfinite(delta)) [[unlikely]] {
+      overflow(who, s, a, static_cast<double>(r), static_cast<double>(q_sa));
+    }
     q_sa += alpha * (scale * delta);
     return delta;
   }
@@ -144,7 +150,7 @@ class TDEngine {
         const auto act = static_cast<Eigen::Index>(rows.actions[k]);
         written_[i] = s * table.cols() + act;
         td_errors_[i] = update_one(
-            table, s, act, static_cast<Scalar>(rows.rewards[k]),
+            who, table, s, act, static_cast<Scalar>(rows.rewards[k]),
             static_cast<Eigen::Index>(rows.next_states[k]), rows.terminated[k] != 0,
             rows.discounts != nullptr ? static_cast<Scalar>(rows.discounts[k])
                                       : static_cast<Scalar>(gamma),
@@ -158,6 +164,9 @@ class TDEngine {
     // 1. Gather Q(s, a) and the TD error (r + gamma * value(s')) - Q(s, a), value 0 on
     //    terminated rows, from the table before the update, in one scalar pass.
     gather_dispatch(who, table, rows, value, g);
+    // A TD error that overflowed (rewards near the scalar type's limit) would turn the table
+    // non-finite: refuse before writing anything.
+    if (!all_finite(td_errors_)) [[unlikely]] first_overflow(who, table, rows);
     // 2. Scatter Q(s, a) + alpha * error in row order: with DuplicateRule::last the last
     //    duplicate's write survives. Importance weights scale each row's step.
     if (rule == DuplicateRule::mean || weighted) {
@@ -193,6 +202,36 @@ class TDEngine {
         }
       }
     }
+  }
+
+  // x - x is 0 for a finite x and NaN otherwise, and a NaN survives the sum.
+  [[nodiscard]] static bool all_finite(const Column& x) noexcept {
+    const Scalar zero = (x.array() - x.array()).sum();
+    return zero == zero;
+  }
+
+  [[noreturn]] TABRL_DETAIL_COLD static void overflow(const char* who, Eigen::Index s,
+                                                      Eigen::Index a, double r, double q) {
+    throw_invalid(std::string(who) + "::update",
+                  concat("the TD error of state ", s, ", action ", a,
+                         " overflows the table's scalar type (reward ", r, ", Q(s, a) ", q,
+                         "): rewards must stay far below its largest value"),
+                  "a non-finite TD error");
+  }
+
+  template <class RowsT>
+  [[noreturn]] TABRL_DETAIL_COLD void first_overflow(const char* who, const QTable<Scalar>& table,
+                                                     const RowsT& rows) const {
+    for (Eigen::Index i = 0; i < rows.n; ++i) {
+      if (!std::isfinite(td_errors_[i])) {
+        const std::size_t k = rows.at(i);
+        overflow(who, static_cast<Eigen::Index>(rows.states[k]),
+                 static_cast<Eigen::Index>(rows.actions[k]), static_cast<double>(rows.rewards[k]),
+                 static_cast<double>(table(static_cast<Eigen::Index>(rows.states[k]),
+                                           static_cast<Eigen::Index>(rows.actions[k]))));
+      }
+    }
+    overflow(who, 0, 0, 0.0, 0.0);
   }
 
   template <class RowsT>
