@@ -165,17 +165,18 @@ struct CliffKind {
   [[nodiscard]] static bool success(const Rollout& r) noexcept { return r.terminated; }
 };
 
-/// FrozenLake-v1 4x4 (time limit 100; slippery by default).
-struct FrozenLakeKind {
-  static constexpr std::string_view name = "frozen-lake";
+/// FrozenLake-v1 on the 4x4 map (time limit 100) or, with Big, FrozenLake8x8-v1 (200);
+/// slippery by default.
+template <bool Big>
+struct BasicFrozenLakeKind {
   static constexpr bool has_slippery = true;
   static constexpr bool default_slippery = true;
-  static constexpr std::int64_t default_time_limit = 100;
+  static constexpr std::int64_t default_time_limit = Big ? 200 : 100;
   template <class F>
   static decltype(auto) visit(const RunSpec& s, F&& f) {
-    TimeLimit<FrozenLake> env(
-        FrozenLake(FrozenLake::map_4x4(), {.is_slippery = s.slippery.value_or(default_slippery)}),
-        s.time_limit > 0 ? s.time_limit : default_time_limit);
+    TimeLimit<FrozenLake> env(FrozenLake(Big ? FrozenLake::map_8x8() : FrozenLake::map_4x4(),
+                                         {.is_slippery = s.slippery.value_or(default_slippery)}),
+                              s.time_limit > 0 ? s.time_limit : default_time_limit);
     return f(env);
   }
   /// Success is reaching the goal (reward 1); holes terminate with 0.
@@ -183,23 +184,13 @@ struct FrozenLakeKind {
     return r.terminated && r.total_return > 0.0;
   }
 };
-
-/// FrozenLake8x8-v1 (time limit 200; slippery by default).
-struct FrozenLake8x8Kind {
+/// FrozenLake-v1 (4x4).
+struct FrozenLakeKind : BasicFrozenLakeKind<false> {
+  static constexpr std::string_view name = "frozen-lake";
+};
+/// FrozenLake8x8-v1.
+struct FrozenLake8x8Kind : BasicFrozenLakeKind<true> {
   static constexpr std::string_view name = "frozen-lake-8x8";
-  static constexpr bool has_slippery = true;
-  static constexpr bool default_slippery = true;
-  static constexpr std::int64_t default_time_limit = 200;
-  template <class F>
-  static decltype(auto) visit(const RunSpec& s, F&& f) {
-    TimeLimit<FrozenLake> env(
-        FrozenLake(FrozenLake::map_8x8(), {.is_slippery = s.slippery.value_or(default_slippery)}),
-        s.time_limit > 0 ? s.time_limit : default_time_limit);
-    return f(env);
-  }
-  [[nodiscard]] static bool success(const Rollout& r) noexcept {
-    return r.terminated && r.total_return > 0.0;
-  }
 };
 
 /// Taxi-v3 (time limit 200; no slippery option).
@@ -227,31 +218,27 @@ using EnvKinds = KindList<CliffKind, FrozenLakeKind, FrozenLake8x8Kind, TaxiKind
   return {.gamma = s.gamma, .alpha = s.alpha, .epsilon = s.epsilon, .duplicates = s.duplicates};
 }
 
-/// Q-learning (QLearningAgent).
-struct QLearningKind {
-  static constexpr std::string_view name = "q";
-  using type = QLearningAgent<>;
+/// An agent kind whose agent is built from the spec's TD settings alone.
+template <class AgentT>
+struct TDAgentKind {
+  using type = AgentT;
   [[nodiscard]] static type make(const RunSpec& s, int states, int actions) {
     return type(states, actions, td_options(s));
   }
+};
+/// Q-learning (QLearningAgent).
+struct QLearningKind : TDAgentKind<QLearningAgent<>> {
+  static constexpr std::string_view name = "q";
 };
 /// SARSA (SarsaAgent): online only.
-struct SarsaKind {
+struct SarsaKind : TDAgentKind<SarsaAgent<>> {
   static constexpr std::string_view name = "sarsa";
-  using type = SarsaAgent<>;
-  [[nodiscard]] static type make(const RunSpec& s, int states, int actions) {
-    return type(states, actions, td_options(s));
-  }
 };
 /// Expected SARSA (ExpectedSarsaAgent).
-struct ExpectedSarsaKind {
+struct ExpectedSarsaKind : TDAgentKind<ExpectedSarsaAgent<>> {
   static constexpr std::string_view name = "expected-sarsa";
-  using type = ExpectedSarsaAgent<>;
-  [[nodiscard]] static type make(const RunSpec& s, int states, int actions) {
-    return type(states, actions, td_options(s));
-  }
 };
-/// Double Q-learning (DoubleQLearningAgent); its coin is seeded with double_q_coin_seed(seed).
+/// Double Q-learning (DoubleQLearningAgent); its coin is seeded with coin_seed(run seed).
 struct DoubleQKind {
   static constexpr std::string_view name = "double-q";
   using type = DoubleQLearningAgent<>;
@@ -264,8 +251,9 @@ struct DoubleQKind {
   }
 };
 
-/// The agents a RunSpec can name. Adding one: a struct with `name`, `type` and `make`, listed
-/// here (a type without a minibatch update is accepted with replay "online" only).
+/// The agents a RunSpec can name. Adding one: a struct with `name`, `type` and `make` (e.g.
+/// `struct MyKind : TDAgentKind<MyAgent<>> { static constexpr std::string_view name = "my"; };`),
+/// listed here; an agent without a minibatch update is accepted with replay "online" only.
 using AgentKinds = KindList<QLearningKind, SarsaKind, ExpectedSarsaKind, DoubleQKind>;
 
 // ---- memories ------------------------------------------------------------------------------
@@ -318,6 +306,19 @@ using ReplayKinds = KindList<OnlineKind, UniformKind, PrioritizedKind>;
 
 // ---- settings by name ----------------------------------------------------------------------
 
+namespace detail {
+/// `v` if it names a kind of List, else InvalidArgument naming `field` and the choices.
+template <class List>
+[[nodiscard]] std::string kind_name(std::string_view field, std::string_view v) {
+  if (!List::contains(v)) {
+    tabrl::detail::throw_invalid(run_who,
+                                 tabrl::detail::concat(field, " must be one of ", List::joined()),
+                                 tabrl::detail::concat("'", v, "'"));
+  }
+  return std::string(v);
+}
+}  // namespace detail
+
 /// Every setting of a RunSpec, in the order grids enumerate them and files list them.
 [[nodiscard]] inline const std::vector<RunField>& run_fields() {
   using detail::run_who;
@@ -326,11 +327,7 @@ using ReplayKinds = KindList<OnlineKind, UniformKind, PrioritizedKind>;
   using tabrl::detail::throw_invalid;
   static const std::vector<RunField> fields{
       {"env", "environment: cliff, frozen-lake, frozen-lake-8x8 or taxi",
-       [](RunSpec& s, std::string_view v) {
-         if (!EnvKinds::contains(v))
-           throw_invalid(run_who, "env must be one of " + EnvKinds::joined(), concat("'", v, "'"));
-         s.env = std::string(v);
-       },
+       [](RunSpec& s, std::string_view v) { s.env = detail::kind_name<EnvKinds>("env", v); },
        [](const RunSpec& s) { return s.env; }},
       {"slippery", "slippery moves (cliff, frozen lakes): true, false or default",
        [](RunSpec& s, std::string_view v) {
@@ -346,12 +343,7 @@ using ReplayKinds = KindList<OnlineKind, UniformKind, PrioritizedKind>;
        },
        [](const RunSpec& s) { return text_of(s.time_limit); }},
       {"agent", "agent: q, sarsa (online only), expected-sarsa or double-q",
-       [](RunSpec& s, std::string_view v) {
-         if (!AgentKinds::contains(v))
-           throw_invalid(run_who, "agent must be one of " + AgentKinds::joined(),
-                         concat("'", v, "'"));
-         s.agent = std::string(v);
-       },
+       [](RunSpec& s, std::string_view v) { s.agent = detail::kind_name<AgentKinds>("agent", v); },
        [](const RunSpec& s) { return s.agent; }},
       {"gamma", "discount factor in [0, 1]",
        [](RunSpec& s, std::string_view v) { s.gamma = detail::unit_interval("gamma", v, false); },
@@ -379,10 +371,7 @@ using ReplayKinds = KindList<OnlineKind, UniformKind, PrioritizedKind>;
        [](const RunSpec& s) { return detail::duplicates_text(s.duplicates); }},
       {"replay", "memory: online (none), uniform or prioritized",
        [](RunSpec& s, std::string_view v) {
-         if (!ReplayKinds::contains(v))
-           throw_invalid(run_who, "replay must be one of " + ReplayKinds::joined(),
-                         concat("'", v, "'"));
-         s.replay = std::string(v);
+         s.replay = detail::kind_name<ReplayKinds>("replay", v);
        },
        [](const RunSpec& s) { return s.replay; }},
       {"memory", "replay capacity in [1, 10000000]",
