@@ -73,6 +73,16 @@ void check_parts_agree(const std::string& who, const Parts&... parts) {
       }
     }
     if constexpr (std::is_same_v<std::remove_cvref_t<decltype(part)>, TrainingState>) {
+      const int episode = part.episode;
+      auto episodes_agree = [&](const auto& other) {
+        if constexpr (std::is_same_v<std::remove_cvref_t<decltype(other)>, TrainOptions>) {
+          if (other.episodes < episode) {
+            fail(concat("the options ask for ", other.episodes, " episodes, the state is at episode ",
+                        episode));
+          }
+        }
+      };
+      (episodes_agree(parts), ...);
       if (static_cast<std::int64_t>(part.log.visit_counts.size()) != states) {
         fail(concat("the training log counts ", part.log.visit_counts.size(),
                     " states, the agent's table has ", states));
@@ -152,6 +162,12 @@ void parse_checkpoint_v1(BinaryReader& r, Parts&... parts) {
 /// Writes a checkpoint of `parts` (in this order) to a stream. Throws IoError if it fails.
 template <Saveable... Parts>
 void write_checkpoint(std::ostream& out, const Parts&... parts) {
+  // What load would refuse is never written.
+  try {
+    detail::check_parts_agree("tabrl::write_checkpoint", parts...);
+  } catch (const FormatError& e) {
+    throw InvalidArgument(e.what());
+  }
   std::vector<std::string> payloads;
   payloads.reserve(sizeof...(Parts));
   auto encode = [&payloads](const auto& part) {
@@ -259,50 +275,14 @@ void parse_checkpoint(const std::vector<unsigned char>& bytes, const std::string
   std::apply([&](auto&... s) { ((parts = std::move(s)), ...); }, staged);
 }
 
-namespace detail {
-/// Reads a checkpoint file: refuses what is not a regular file, checks the magic and the
-/// header before reading on, and never reads more than the file's size.
-[[nodiscard]] inline std::vector<unsigned char> read_checkpoint_file(
-    const std::filesystem::path& path) {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  const auto status = fs::status(path, ec);
-  if (ec || !fs::exists(status)) {
-    throw IoError(concat("tabrl::load_checkpoint: cannot open ", path.string(),
-                         ec ? ": " + ec.message() : std::string(": no such file")));
-  }
-  if (!fs::is_regular_file(status)) {
-    throw IoError(concat("tabrl::load_checkpoint: ", path.string(), " is not a regular file"));
-  }
-  const auto size = fs::file_size(path, ec);
-  if (ec) throw IoError(concat("tabrl::load_checkpoint: cannot read ", path.string()));
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw IoError(concat("tabrl::load_checkpoint: cannot open ", path.string()));
-  const std::string who = "tabrl::load_checkpoint: " + path.string();
-  std::vector<unsigned char> head(static_cast<std::size_t>(std::min<std::uintmax_t>(size, 12)));
-  in.read(reinterpret_cast<char*>(head.data()), static_cast<std::streamsize>(head.size()));
-  {
-    BinaryReader r(head, who);
-    r.magic(std::string_view(checkpoint_magic.data(), checkpoint_magic.size()));
-  }
-  std::vector<unsigned char> data(static_cast<std::size_t>(size));
-  std::copy(head.begin(), head.end(), data.begin());
-  in.read(reinterpret_cast<char*>(data.data() + head.size()),
-          static_cast<std::streamsize>(data.size() - head.size()));
-  if (in.gcount() != static_cast<std::streamsize>(data.size() - head.size())) {
-    throw IoError(concat("tabrl::load_checkpoint: read error on ", path.string()));
-  }
-  return data;
-}
-}  // namespace detail
-
 /// Loads a checkpoint written by save_checkpoint (see parse_checkpoint). Throws IoError if
 /// the file cannot be read (or is not a regular file) and FormatError if it is not a valid
 /// checkpoint of these parts.
 template <Saveable... Parts>
 void load_checkpoint(const std::filesystem::path& path, Parts&... parts) {
-  parse_checkpoint(detail::read_checkpoint_file(path), "tabrl::load_checkpoint: " + path.string(),
-                   parts...);
+  parse_checkpoint(detail::read_file(path, "load_checkpoint",
+                                     std::string_view(checkpoint_magic.data(), checkpoint_magic.size())),
+                   "tabrl::load_checkpoint: " + path.string(), parts...);
 }
 
 }  // namespace tabrl

@@ -12,6 +12,7 @@
 ///   u64      FNV-1a 64 checksum of every byte above
 
 #include <array>
+#include <cmath>
 #include <cstdint>
 #include <filesystem>
 #include <limits>
@@ -35,9 +36,30 @@ struct Shape {
   std::int64_t cols = 0;
 };
 
-/// Writes `q` in tabrl's binary format to a stream. Throws IoError if the stream fails.
+namespace detail {
+/// What parse_q_table accepts, checked before writing: no empty table, no non-finite value
+/// (naming the first bad cell).
+template <class Scalar>
+void check_writable_q_table(const char* who, const QTable<Scalar>& q) {
+  if (q.rows() < 1 || q.cols() < 1) {
+    throw_invalid(who, "the table must have at least one row and one column",
+                  concat(q.rows(), " x ", q.cols()));
+  }
+  for (Eigen::Index s = 0; s < q.rows(); ++s) {
+    for (Eigen::Index a = 0; a < q.cols(); ++a) {
+      if (!std::isfinite(static_cast<double>(q(s, a)))) {
+        throw_invalid(who, concat("Q(", s, ", ", a, ") must be finite"), q(s, a));
+      }
+    }
+  }
+}
+}  // namespace detail
+
+/// Writes `q` in tabrl's binary format to a stream. Throws InvalidArgument for a table that
+/// load would refuse (empty, or a non-finite value) and IoError if the stream fails.
 template <class Scalar>
 void write_q_table(std::ostream& out, const QTable<Scalar>& q) {
+  detail::check_writable_q_table("write_q_table", q);
   BinaryWriter w(out);
   w.bytes(q_table_magic.data(), q_table_magic.size());
   w.value(q_table_format_version);
@@ -53,12 +75,13 @@ void write_q_table(std::ostream& out, const QTable<Scalar>& q) {
 /// the new one is completely on disk.
 template <class Scalar>
 void save_q_table(const std::filesystem::path& path, const QTable<Scalar>& q) {
+  detail::check_writable_q_table("save_q_table", q);
   atomic_write(path, [&q](std::ostream& out) { write_q_table(out, q); });
 }
 
 /// Parses a Q table from the bytes of a file. Checks, in order: size (truncated), magic,
 /// version, scalar type, shape (non-empty, fits the file, equals `expected` if given),
-/// checksum. Throws FormatError naming the failed check; `who` prefixes the message.
+/// checksum, and that every value is finite (naming the first cell that is not). Throws FormatError naming the failed check; `who` prefixes the message.
 template <class Scalar>
 [[nodiscard]] QTable<Scalar> parse_q_table(const std::vector<unsigned char>& bytes,
                                            const std::string& who,
@@ -93,6 +116,12 @@ template <class Scalar>
   }
   const std::vector<Scalar> payload = r.array<Scalar>(rows * cols);
   r.verify_checksum();
+  for (std::size_t k = 0; k < payload.size(); ++k) {
+    if (!std::isfinite(static_cast<double>(payload[k]))) {
+      r.fail(FormatProblem::value, detail::concat("Q(", k / cols, ", ", k % cols,
+                                                  ") must be finite, got ", payload[k]));
+    }
+  }
   QTable<Scalar> q(static_cast<Eigen::Index>(rows), static_cast<Eigen::Index>(cols));
   std::copy(payload.begin(), payload.end(), q.data());
   return q;
@@ -103,7 +132,8 @@ template <class Scalar>
 template <class Scalar = double>
 [[nodiscard]] QTable<Scalar> load_q_table(const std::filesystem::path& path,
                                           std::optional<Shape> expected = std::nullopt) {
-  return parse_q_table<Scalar>(detail::read_file(path, "load_q_table"),
+  return parse_q_table<Scalar>(detail::read_file(path, "load_q_table",
+                                                 std::string_view(q_table_magic.data(), q_table_magic.size())),
                                "tabrl::load_q_table: " + path.string(), expected);
 }
 

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "../error.hpp"
+#include "../io/binary.hpp"
 #include "color.hpp"
 #include "image.hpp"
 
@@ -32,9 +33,11 @@ namespace detail {
 }
 
 // giflib's output callback: the user data is our FILE*.
+// giflib's output callback: appends to the std::string the GIF is encoded into.
 inline int gif_write(GifFileType* gif, const GifByteType* bytes, int n) {
-  return static_cast<int>(
-      std::fwrite(bytes, 1, static_cast<std::size_t>(n), static_cast<std::FILE*>(gif->UserData)));
+  static_cast<std::string*>(gif->UserData)
+      ->append(reinterpret_cast<const char*>(bytes), static_cast<std::size_t>(n));
+  return n;
 }
 }  // namespace detail
 #endif
@@ -107,23 +110,20 @@ inline void write_gif(const std::string& path, std::span<const RgbImage> frames,
   for (std::size_t i = 0; i < palette.size(); ++i)
     colors[i] = {palette[i].r, palette[i].g, palette[i].b};
   auto fail = [&path](const char* what, int code) { detail::gif_fail(path, what, code); };
-  // Our own FILE (not EGifOpenFileName, which creates files readable by the owner only).
-  std::FILE* file = std::fopen(path.c_str(), "wb");
-  if (file == nullptr) throw Error("tabrl::viz::write_gif: cannot open '" + path + "' for writing");
+  // Encoded into memory, then written atomically like every tabrl file.
+  std::string bytes;
   int err = 0;
-  GifFileType* gif = EGifOpen(file, &detail::gif_write, &err);
-  // Closes the GIF and the file on every path out, including exceptions.
+  GifFileType* gif = EGifOpen(&bytes, &detail::gif_write, &err);
+  // Closes the GIF on every path out, including exceptions.
   struct Closer {
     GifFileType*& g;
-    std::FILE*& f;
     ~Closer() {
       if (g != nullptr) {
         int e = 0;
         EGifCloseFile(g, &e);
       }
-      if (f != nullptr) std::fclose(f);
     }
-  } closer{gif, file};
+  } closer{gif};
   if (gif == nullptr) detail::gif_fail(path, "opening", err);
   EGifSetGifVersion(gif, true);  // GIF89a: needed for delays and looping
   ColorMapObject* map = GifMakeMapObject(static_cast<int>(colors.size()), colors.data());
@@ -179,9 +179,9 @@ inline void write_gif(const std::string& path, std::span<const RgbImage> frames,
   GifFileType* done = gif;
   gif = nullptr;  // the closer must not close it twice
   if (EGifCloseFile(done, &err) == GIF_ERROR) fail("closing", err);
-  std::FILE* f = file;
-  file = nullptr;
-  if (std::fclose(f) != 0) throw Error("tabrl::viz::write_gif: writing '" + path + "' failed");
+  atomic_write(path, [&bytes](std::ostream& out) {
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  });
 #endif
 }
 

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "../error.hpp"
+#include "../io/binary.hpp"
 #include "image.hpp"
 
 #if defined(TABRL_HAS_LIBPNG)
@@ -38,11 +39,24 @@ inline void write_png(const std::string& path, const RgbImage& image) {
   png.width = static_cast<png_uint_32>(image.width());
   png.height = static_cast<png_uint_32>(image.height());
   png.format = PNG_FORMAT_RGB;
-  if (png_image_write_to_file(&png, path.c_str(), 0, image.pixels().data(), 0, nullptr) == 0) {
+  // Encoded in memory first, then written atomically like every tabrl file.
+  png_alloc_size_t size = 0;
+  if (png_image_write_to_memory(&png, nullptr, &size, 0, image.pixels().data(), 0, nullptr) == 0) {
     const std::string reason = png.message;
     png_image_free(&png);
-    throw Error("tabrl::viz::write_png: writing '" + path + "' failed: " + reason);
+    throw Error("tabrl::viz::write_png: encoding '" + path + "' failed: " + reason);
   }
+  std::string bytes(size, '\0');
+  if (png_image_write_to_memory(&png, bytes.data(), &size, 0, image.pixels().data(), 0, nullptr) ==
+      0) {
+    const std::string reason = png.message;
+    png_image_free(&png);
+    throw Error("tabrl::viz::write_png: encoding '" + path + "' failed: " + reason);
+  }
+  bytes.resize(size);
+  atomic_write(path, [&bytes](std::ostream& out) {
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  });
 #endif
 }
 

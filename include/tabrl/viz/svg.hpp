@@ -18,6 +18,7 @@
 #include <fmt/format.h>
 
 #include "../error.hpp"
+#include "../io/binary.hpp"
 #include "color.hpp"
 #include "terminal.hpp"
 
@@ -51,12 +52,12 @@ namespace tabrl::viz {
   return out;
 }
 
-/// Writes `text` to `path`. Throws tabrl::Error when the file cannot be written.
+/// Writes `text` to `path` atomically (see tabrl::atomic_write: a full disk leaves the old
+/// file, never a truncated one). Throws tabrl::IoError naming the path and the cause.
 inline void write_text_file(const std::string& path, std::string_view text) {
-  std::ofstream out(path, std::ios::binary);
-  out.write(text.data(), static_cast<std::streamsize>(text.size()));
-  out.close();
-  if (!out) throw Error("tabrl::viz::write_text_file: cannot write '" + path + "'");
+  atomic_write(path, [text](std::ostream& out) {
+    out.write(text.data(), static_cast<std::streamsize>(text.size()));
+  });
 }
 
 namespace detail {
