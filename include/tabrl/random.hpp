@@ -94,20 +94,31 @@ template <class G>
 concept BitGenerator64 = std::uniform_random_bit_generator<G> &&(G::min() == 0) &&
                          (G::max() == std::numeric_limits<std::uint64_t>::max());
 
-/// Uniform integer in [0, n) by Lemire's multiply-shift with rejection (exactly uniform).
-/// Precondition: n > 0.
-template <BitGenerator64 G>
-[[nodiscard]] inline std::uint64_t uniform_index(G& rng, std::uint64_t n) noexcept {
-  detail::uint128 m = static_cast<detail::uint128>(rng()) * n;
+namespace detail {
+/// Lemire's multiply-shift with rejection: uniform in [0, n). Precondition n >= 1, which every
+/// caller inside tabrl knows (a non-empty memory, a tie of two or more actions...); an
+/// unchecked call costs the sampling loops nothing for a check they cannot fail.
+template <class G>
+[[nodiscard]] inline std::uint64_t bounded(G& rng, std::uint64_t n) noexcept {
+  uint128 m = static_cast<uint128>(rng()) * n;
   auto low = static_cast<std::uint64_t>(m);
   if (low < n) {
     const std::uint64_t threshold = (0 - n) % n;
     while (low < threshold) {
-      m = static_cast<detail::uint128>(rng()) * n;
+      m = static_cast<uint128>(rng()) * n;
       low = static_cast<std::uint64_t>(m);
     }
   }
   return static_cast<std::uint64_t>(m >> 64U);
+}
+}  // namespace detail
+
+/// Uniform integer in [0, n) by Lemire's multiply-shift with rejection (exactly uniform).
+/// Throws InvalidArgument for n = 0 (an empty range has no element to return).
+template <BitGenerator64 G>
+[[nodiscard]] inline std::uint64_t uniform_index(G& rng, std::uint64_t n) {
+  if (n == 0) throw InvalidArgument("tabrl::uniform_index: n must be >= 1, got 0");
+  return detail::bounded(rng, n);
 }
 
 /// Uniform integer in [low, high] (both inclusive). Throws if low > high.

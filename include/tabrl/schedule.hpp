@@ -20,17 +20,19 @@ class Schedule {
     check_finite("Schedule::constant", "value", value);
     return Schedule(Kind::constant, value, value, 1, 1.0);
   }
-  /// Throws if duration < 1 or a value is not finite.
+  /// Throws if duration < 1 or a value (or end - start) is not finite.
   [[nodiscard]] static Schedule linear(double start, double end, std::int64_t duration) {
     check_finite("Schedule::linear", "start", start);
     check_finite("Schedule::linear", "end", end);
+    check_finite("Schedule::linear", "end - start", end - start);
     if (duration < 1) detail::throw_invalid("Schedule::linear", "duration must be >= 1", duration);
     return Schedule(Kind::linear, start, end, duration, 1.0);
   }
-  /// Throws if rate is outside (0, 1] or a value is not finite.
+  /// Throws if rate is outside (0, 1] or a value (or start - end) is not finite.
   [[nodiscard]] static Schedule exponential(double start, double end, double rate) {
     check_finite("Schedule::exponential", "start", start);
     check_finite("Schedule::exponential", "end", end);
+    check_finite("Schedule::exponential", "start - end", start - end);
     if (!(rate > 0.0 && rate <= 1.0))
       detail::throw_invalid("Schedule::exponential", "rate must be in (0, 1]", rate);
     return Schedule(Kind::exponential, start, end, 1, rate);

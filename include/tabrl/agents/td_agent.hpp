@@ -109,7 +109,7 @@ class TDAgent {
   [[nodiscard]] TABRL_DETAIL_INLINE int epsilon_greedy_action(int state, G& rng) const {
     check_state("epsilon_greedy_action", state);
     if (uniform_real(rng) < epsilon_) {
-      return static_cast<int>(uniform_index(rng, static_cast<std::uint64_t>(q_.cols())));
+      return static_cast<int>(detail::bounded(rng, static_cast<std::uint64_t>(q_.cols())));
     }
     return argmax_random_tie(state, rng);
   }
@@ -269,7 +269,7 @@ class TDAgent {
       }
     }
     if (count == 1) return choice;
-    auto k = static_cast<int>(uniform_index(rng, static_cast<std::uint64_t>(count)));
+    auto k = static_cast<int>(detail::bounded(rng, static_cast<std::uint64_t>(count)));
     for (int a = choice;; ++a) {
       if (row[a] == best && k-- == 0) return a;
     }
@@ -289,7 +289,7 @@ class TDAgent {
       return std::countr_zero(ties);
     }
     // The k-th tied action in increasing order, as the scan finds it.
-    auto k = uniform_index(rng, static_cast<std::uint64_t>(std::popcount(ties)));
+    auto k = detail::bounded(rng, static_cast<std::uint64_t>(std::popcount(ties)));
     unsigned rest = ties;
     for (; k > 0; --k) rest &= rest - 1U;
     return std::countr_zero(rest);

@@ -92,7 +92,7 @@ class CliffWalking {
     int move = action;
     if (options_.is_slippery) {
       // Outcome order matches transitions(): (a - 1) % 4, a, (a + 1) % 4.
-      move = (action + 3 + static_cast<int>(uniform_index(rng_, 3))) % 4;
+      move = (action + 3 + static_cast<int>(detail::bounded(rng_, 3))) % 4;
     }
     const Outcome o = deterministic_outcome(state_, move);
     state_ = o.next_state;

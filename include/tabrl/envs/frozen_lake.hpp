@@ -2,6 +2,7 @@
 /// \file envs/frozen_lake.hpp
 /// Gymnasium's FrozenLake: cross a frozen lake from S to G without falling into a hole H.
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <optional>
@@ -57,15 +58,28 @@ class FrozenLake {
     }
   }
 
+  /// The most cells a map may have (1024 x 1024): the model stores up to three outcomes per
+  /// cell and action, about 400 MB at this size.
+  static constexpr int max_cells = 1 << 20;
+  /// random_map's budget: at most this many maps drawn, and at most max_cells * 64 cells in
+  /// all (about a second), before it gives up.
+  static constexpr int max_attempts = 10000;
+
   /// A seeded random map of size x size with S top-left, G bottom-right, each other cell
   /// frozen with probability p, redrawn until G is reachable from S (Gymnasium's
-  /// generate_random_map, with tabrl's generator). Throws on size < 2 or p outside (0, 1].
+  /// generate_random_map, with tabrl's generator). Throws on size outside [2, 1024], p outside
+  /// (0, 1], or when no map with a path turns up within the budget (p too small for the size).
   [[nodiscard]] static std::vector<std::string> random_map(int size, double p, std::uint64_t seed) {
-    if (size < 2) detail::throw_invalid("FrozenLake::random_map", "size must be >= 2", size);
+    if (size < 2 || size > 1024) {
+      detail::throw_invalid("FrozenLake::random_map", "size must be in [2, 1024]", size);
+    }
     if (!(p > 0.0 && p <= 1.0))
       detail::throw_invalid("FrozenLake::random_map", "p must be in (0, 1]", p);
     Rng rng(seed);
-    for (;;) {
+    const auto cells = static_cast<std::int64_t>(size) * size;
+    const std::int64_t attempts =
+        std::min<std::int64_t>(max_attempts, std::int64_t{max_cells} * 64 / cells);
+    for (std::int64_t attempt = 0; attempt < attempts; ++attempt) {
       std::vector<std::string> board(static_cast<std::size_t>(size),
                                      std::string(static_cast<std::size_t>(size), 'F'));
       for (auto& row : board) {
@@ -75,6 +89,11 @@ class FrozenLake {
       board.back().back() = 'G';
       if (has_path(board)) return board;
     }
+    detail::throw_invalid("FrozenLake::random_map",
+                          detail::concat("no ", size, " x ", size, " map with p = ", p,
+                                         " had a path from S to G in ", attempts,
+                                         " draws; p must be larger for this size"),
+                          p);
   }
 
   [[nodiscard]] int num_states() const noexcept { return rows_ * cols_; }
@@ -152,6 +171,11 @@ class FrozenLake {
   static void validate_map(const std::vector<std::string>& map) {
     if (map.empty() || map[0].empty())
       detail::throw_invalid("FrozenLake", "map must not be empty", map.size());
+    if (map.size() > static_cast<std::size_t>(max_cells) ||
+        map[0].size() > static_cast<std::size_t>(max_cells) / map.size()) {
+      detail::throw_invalid("FrozenLake", detail::concat("map must have at most ", max_cells, " cells"),
+                            detail::concat(map.size(), " rows of ", map[0].size()));
+    }
     int starts = 0, goals = 0;
     for (std::size_t r = 0; r < map.size(); ++r) {
       if (map[r].size() != map[0].size()) {

@@ -58,14 +58,26 @@ class Taxi {
     return {"+---------+", "|R: | : :G|", "| : | : : |", "| : : : : |",
             "| | : | : |", "|Y| : |B: |", "+---------+"};
   }
-  /// Grid cell (row, col) of stand i: R (0,0), G (0,4), Y (4,0), B (4,3).
-  [[nodiscard]] static constexpr std::array<int, 2> stand(int i) noexcept {
+  /// Grid cell (row, col) of stand i: R (0,0), G (0,4), Y (4,0), B (4,3). Throws for i
+  /// outside [0, 4).
+  [[nodiscard]] static constexpr std::array<int, 2> stand(int i) {
+    if (i < 0 || i >= 4) detail::throw_invalid("Taxi::stand", "stand must be in [0, 4)", i);
     constexpr std::array<std::array<int, 2>, 4> stands{{{0, 0}, {0, 4}, {4, 0}, {4, 3}}};
     return stands[static_cast<std::size_t>(i)];
   }
 
+  /// The state of a taxi at (taxi_row, taxi_col) in [0, 5)^2, a passenger in [0, 5) (4: in the
+  /// taxi) and a destination in [0, 4). Throws naming the first value out of its range.
   [[nodiscard]] static constexpr int encode(int taxi_row, int taxi_col, int passenger,
                                             int destination) {
+    if (taxi_row < 0 || taxi_row >= 5)
+      detail::throw_invalid("Taxi::encode", "taxi_row must be in [0, 5)", taxi_row);
+    if (taxi_col < 0 || taxi_col >= 5)
+      detail::throw_invalid("Taxi::encode", "taxi_col must be in [0, 5)", taxi_col);
+    if (passenger < 0 || passenger >= 5)
+      detail::throw_invalid("Taxi::encode", "passenger must be in [0, 5)", passenger);
+    if (destination < 0 || destination >= 4)
+      detail::throw_invalid("Taxi::encode", "destination must be in [0, 4)", destination);
     return ((taxi_row * 5 + taxi_col) * 5 + passenger) * 4 + destination;
   }
   [[nodiscard]] static Decoded decode(int state) {
@@ -99,7 +111,7 @@ class Taxi {
 
   int reset(std::optional<std::uint64_t> seed = std::nullopt) {
     cursor_.reseed(seed);
-    const int s = starts_[uniform_index(cursor_.rng, starts_.size())];
+    const int s = starts_[detail::bounded(cursor_.rng, starts_.size())];
     cursor_.start(s);
     return s;
   }
@@ -115,8 +127,8 @@ class Taxi {
   }
   [[nodiscard]] int state() const noexcept { return cursor_.state(); }
 
-  /// The map with the taxi as 'T' (or 't' with the passenger aboard), the passenger's stand
-  /// letter in lower case, and the destination's marked with brackets on the line below.
+  /// The map with the taxi as 'T' (or 't' with the passenger aboard) and the passenger's
+  /// stand letter in lower case, then a line `destination: X` naming the destination stand.
   [[nodiscard]] std::string render_ansi() const {
     auto rows = map();
     const Decoded d = decode(cursor_.state());

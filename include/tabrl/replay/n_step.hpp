@@ -41,10 +41,15 @@ class NStepReplay {
   using minibatch_type = typename Memory::minibatch_type;
   using reward_type = typename Memory::reward_type;
 
-  /// Throws if n < 1 or gamma is outside [0, 1].
+  /// The largest n accepted: every push sums the window, so a larger one costs more than it
+  /// can be worth (episodes that long are Monte Carlo returns anyway).
+  static constexpr int max_n = 1024;
+
+  /// Throws if n is outside [1, max_n] or gamma outside [0, 1].
   NStepReplay(Memory memory, int n, double gamma)
       : memory_(std::move(memory)), n_(n), gamma_(gamma) {
     if (n < 1) detail::throw_invalid("NStepReplay", "n must be >= 1", n);
+    if (n > max_n) detail::throw_invalid("NStepReplay", detail::concat("n must be <= ", max_n), n);
     if (!(gamma >= 0.0 && gamma <= 1.0))
       detail::throw_invalid("NStepReplay", "gamma must be in [0, 1]", gamma);
     discounts_.assign(memory_.capacity(), reward_type(0));

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -110,16 +111,28 @@ class PrioritizedReplay {
                               detail::concat("slots must be in [0, ", size(), ")"), slot);
       }
     }
+    // Every priority is checked before any is set, so a bad one changes nothing.
     for (Eigen::Index i = 0; i < batch.size(); ++i) {
       const double delta = static_cast<double>(td_errors[i]);
       if (!std::isfinite(delta)) {
         detail::throw_invalid("PrioritizedReplay::update_priorities", "TD errors must be finite",
                               delta);
       }
-      const double p = std::abs(delta) + options_.epsilon;
+      check_priority("PrioritizedReplay::update_priorities", std::abs(delta) + options_.epsilon);
+    }
+    for (Eigen::Index i = 0; i < batch.size(); ++i) {
+      const double p = std::abs(static_cast<double>(td_errors[i])) + options_.epsilon;
       max_priority_ = std::max(max_priority_, p);
       tree_.set(static_cast<std::size_t>(slots[static_cast<std::size_t>(i)]), std::pow(p, options_.alpha));
     }
+  }
+
+  /// The largest priority p (before the alpha exponent) a slot may have: p^alpha times the
+  /// capacity must stay finite, so the sum of all priorities does.
+  [[nodiscard]] double priority_limit() const noexcept {
+    const double leaf = std::numeric_limits<double>::max() / static_cast<double>(capacity());
+    return options_.alpha > 0.0 ? std::pow(leaf, 1.0 / options_.alpha)
+                                : std::numeric_limits<double>::max();
   }
 
   /// Sets one slot's raw priority p (before the alpha exponent), e.g. for tests.
@@ -129,6 +142,7 @@ class PrioritizedReplay {
     if (!(priority > 0.0) || !std::isfinite(priority)) {
       detail::throw_invalid("PrioritizedReplay::set_priority", "priority must be > 0", priority);
     }
+    check_priority("PrioritizedReplay::set_priority", priority);
     max_priority_ = std::max(max_priority_, priority);
     tree_.set(slot, std::pow(priority, options_.alpha));
   }
@@ -196,6 +210,17 @@ class PrioritizedReplay {
   }
 
  private:
+  void check_priority(const char* who, double p) const {
+    const double limit = priority_limit();
+    if (!(p <= limit)) {
+      detail::throw_invalid(who,
+                            detail::concat("priorities must be <= ", limit,
+                                           " (so the sum of ", capacity(),
+                                           " priorities to the power alpha stays finite)"),
+                            p);
+    }
+  }
+
   static const PrioritizedOptions& validated(const PrioritizedOptions& o) {
     if (!(o.alpha >= 0.0) || !std::isfinite(o.alpha)) {
       detail::throw_invalid("PrioritizedReplay", "alpha must be finite and >= 0", o.alpha);
@@ -232,6 +257,19 @@ class PrioritizedReplay {
       const double w = std::pow(n * p, -beta);
       weights[i] = static_cast<Reward>(w);
       max_w = std::max(max_w, w);
+    }
+    if (!(max_w <= std::numeric_limits<double>::max())) [[unlikely]] {
+      // N P(i) underflowed to 0 for the least likely row: the same weights as ratios of
+      // priorities, (p_i / p_min)^-beta, which stay finite.
+      double p_min = std::numeric_limits<double>::max();
+      for (std::size_t i = 0; i < batch_size; ++i) {
+        p_min = std::min(p_min, tree_.get(static_cast<std::size_t>(slots[i])));
+      }
+      for (std::size_t i = 0; i < batch_size; ++i) {
+        weights[i] = static_cast<Reward>(
+            std::pow(tree_.get(static_cast<std::size_t>(slots[i])) / p_min, -beta));
+      }
+      return;
     }
     const auto max_weight = static_cast<Reward>(max_w);
     for (Reward& w : weights) w /= max_weight;

@@ -310,8 +310,13 @@ class ReplayMemory {
       detail::throw_invalid("ReplayMemory::push", "action must be >= 0 and fit the action type",
                             static_cast<long long>(action));
     }
-    if (!std::isfinite(reward)) {
-      detail::throw_invalid("ReplayMemory::push", "reward must be finite", reward);
+    // A finite double can still overflow a float column: checked as stored.
+    if (!std::isfinite(static_cast<Reward>(reward))) [[unlikely]] {
+      detail::throw_invalid(
+          "ReplayMemory::push",
+          detail::concat("reward must be finite and fit the reward type (magnitude <= ",
+                         static_cast<double>(std::numeric_limits<Reward>::max()), ")"),
+          reward);
     }
   }
 
@@ -348,7 +353,7 @@ class ReplayMemory {
   void draw(std::size_t k, G& rng, Index* slots) {
     const std::size_t n = size_;
     if (sampling_ == Sampling::with_replacement) {
-      for (std::size_t i = 0; i < k; ++i) slots[i] = static_cast<Index>(uniform_index(rng, n));
+      for (std::size_t i = 0; i < k; ++i) slots[i] = static_cast<Index>(detail::bounded(rng, n));
       return;
     }
     // Marks of the slots drawn so far: a byte per slot while that is small (a test and a set
@@ -418,20 +423,20 @@ class ReplayMemory {
       for (std::size_t i = 0; i < k; ++i) {
         std::size_t s = 0;
         do {
-          s = uniform_index(rng, n);
+          s = detail::bounded(rng, n);
         } while (marks.test_and_set(s));
         slots[i] = static_cast<Index>(s);
       }
     } else {
       std::size_t i = 0;
       for (std::size_t j = n - k; j < n; ++j) {
-        const std::size_t t = uniform_index(rng, j + 1);
+        const std::size_t t = detail::bounded(rng, j + 1);
         const std::size_t pick = marks.test_and_set(t) ? j : t;
         if (pick == j) marks.test_and_set(j);
         slots[i++] = static_cast<Index>(pick);
       }
       for (std::size_t m = k - 1; m > 0; --m) {
-        const std::size_t r = uniform_index(rng, m + 1);
+        const std::size_t r = detail::bounded(rng, m + 1);
         std::swap(slots[m], slots[r]);
       }
     }

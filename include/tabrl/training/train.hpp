@@ -24,17 +24,32 @@ namespace tabrl {
 /// What train() runs.
 struct TrainOptions {
   int episodes = 100;           ///< episodes to run (>= 0)
-  std::size_t batch_size = 32;  ///< minibatch size; updates start once size() > batch_size
-  int updates_per_step = 1;     ///< minibatch updates after each env step (>= 0)
+  std::size_t batch_size = 32;  ///< minibatch size (1 .. max_batch_size); updates start once size() > batch_size
+  int updates_per_step = 1;     ///< minibatch updates after each env step (0 .. max_updates_per_step)
   std::uint64_t seed = 0;       ///< seeds the agent/sampling generator and every episode's reset
+
+  /// The largest batch_size accepted (about 2^20 rows; a larger one is almost certainly a typo
+  /// and would take gigabytes per update).
+  static constexpr std::size_t max_batch_size = std::size_t{1} << 20U;
+  /// The largest updates_per_step accepted: more would make one env step take seconds.
+  static constexpr int max_updates_per_step = 1024;
 
   /// Throws InvalidArgument naming the first setting out of its range; `who` starts the
   /// message ("tabrl::<who>: ...").
   void validate(const char* who = "TrainOptions") const {
     if (episodes < 0) detail::throw_invalid(who, "episodes must be >= 0", episodes);
     if (batch_size == 0) detail::throw_invalid(who, "batch_size must be >= 1", batch_size);
+    if (batch_size > max_batch_size) {
+      detail::throw_invalid(who, detail::concat("batch_size must be <= ", max_batch_size),
+                            batch_size);
+    }
     if (updates_per_step < 0) {
       detail::throw_invalid(who, "updates_per_step must be >= 0", updates_per_step);
+    }
+    if (updates_per_step > max_updates_per_step) {
+      detail::throw_invalid(
+          who, detail::concat("updates_per_step must be <= ", max_updates_per_step),
+          updates_per_step);
     }
   }
 
@@ -121,8 +136,11 @@ struct TrainingState {
   /// "TrainingState" (Saveable).
   [[nodiscard]] static std::string kind() { return "TrainingState"; }
 
-  /// Writes the generator, counters, unfinished episode and log (Saveable).
+  /// Writes the generator, counters, unfinished episode and log (Saveable). Throws
+  /// InvalidArgument, writing nothing, for a state load() would refuse.
   void save(BinaryWriter& out) const {
+    const std::string problem = inconsistency(episode, log, progress);
+    if (!problem.empty()) detail::throw_invalid("TrainingState::save", problem, "an inconsistent state");
     for (const std::uint64_t word : rng.state()) out.value(word);
     out.value(static_cast<std::int32_t>(episode));
     out.value(static_cast<std::int64_t>(log.env_steps));
@@ -169,26 +187,31 @@ struct TrainingState {
     log = std::move(l);
   }
 
-  /// The checks load() makes, for a log read by another format (version-1 checkpoints).
+  /// The checks load() makes (and save() makes before writing), for a log read by another
+  /// format too (version-1 checkpoints): throws FormatError through `in` naming what is wrong.
   void check_consistent(const BinaryReader& in, int ep, const TrainingLog& l,
                         const EpisodeProgress& p) const {
+    const std::string problem = inconsistency(ep, l, p);
+    if (!problem.empty()) in.fail(FormatProblem::value, problem);
+  }
+
+  /// What is inconsistent in (ep, l, p) for this state's number of states, or "" if nothing.
+  [[nodiscard]] std::string inconsistency(int ep, const TrainingLog& l,
+                                          const EpisodeProgress& p) const {
     const std::size_t states = log.visit_counts.size();
     if (l.visit_counts.size() != states) {
-      in.fail(FormatProblem::shape, detail::concat("training log counts visits of ",
-                                                   l.visit_counts.size(), " states, expected ",
-                                                   states));
+      return detail::concat("training log counts visits of ", l.visit_counts.size(),
+                            " states, expected ", states);
     }
     if (ep < 0 || l.returns.size() != static_cast<std::size_t>(ep) ||
         l.lengths.size() != l.returns.size()) {
-      in.fail(FormatProblem::value,
-              detail::concat("training log holds ", l.returns.size(), " returns and ",
-                             l.lengths.size(), " lengths for episode counter ", ep));
+      return detail::concat("training log holds ", l.returns.size(), " returns and ",
+                            l.lengths.size(), " lengths for episode counter ", ep);
     }
     if (p.active && (p.state < 0 || static_cast<std::size_t>(p.state) >= states ||
                      p.action < -1 || p.length < 1 || !std::isfinite(p.episode_return))) {
-      in.fail(FormatProblem::value,
-              detail::concat("unfinished episode must have a state in [0, ", states,
-                             "), an action >= -1, a length >= 1 and a finite return"));
+      return detail::concat("unfinished episode must have a state in [0, ", states,
+                            "), an action >= -1, a length >= 1 and a finite return");
     }
     // The counters must add up, so continuing cannot overflow them.
     constexpr std::int64_t limit = std::int64_t{1} << 53;
@@ -202,11 +225,11 @@ struct TrainingState {
     for (const double x : l.returns) ok = ok && std::isfinite(x);
     const std::int64_t open_visits = p.active ? 1 + p.length : 0;
     if (!ok || steps != l.env_steps || visits != l.env_steps + ep + open_visits) {
-      in.fail(FormatProblem::value,
-              detail::concat("training log counters are inconsistent (lengths sum to ", steps,
-                             ", env_steps ", l.env_steps, ", visits sum to ", visits,
-                             ", expected ", l.env_steps + ep + open_visits, ")"));
+      return detail::concat("training log counters are inconsistent (lengths sum to ", steps,
+                            ", env_steps ", l.env_steps, ", visits sum to ", visits,
+                            ", expected ", l.env_steps + ep + open_visits, ")");
     }
+    return {};
   }
 };
 

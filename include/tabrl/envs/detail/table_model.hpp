@@ -47,7 +47,7 @@ class TableModel {
   [[nodiscard]] const Outcome& sample(int state, int action, G& rng) const {
     const std::size_t k = index(state, action);
     const std::uint32_t n = offsets_[k + 1] - offsets_[k];
-    const std::uint32_t pick = n == 1 ? 0 : static_cast<std::uint32_t>(uniform_index(rng, n));
+    const std::uint32_t pick = n == 1 ? 0 : static_cast<std::uint32_t>(detail::bounded(rng, n));
     return outcomes_[offsets_[k] + pick];
   }
 
