@@ -6,6 +6,7 @@
 /// header.
 
 #include <cerrno>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -40,6 +41,18 @@ namespace tabrl::detail {
 #else
   (void)pid;
   return true;
+#endif
+}
+
+/// The machine's physical memory in bytes, or 0 when the system does not say.
+[[nodiscard]] inline std::uint64_t physical_memory_bytes() noexcept {
+#if defined(TABRL_DETAIL_POSIX) && defined(_SC_PHYS_PAGES) && defined(_SC_PAGESIZE)
+  const long pages = ::sysconf(_SC_PHYS_PAGES);
+  const long page = ::sysconf(_SC_PAGESIZE);
+  if (pages <= 0 || page <= 0) return 0;
+  return static_cast<std::uint64_t>(pages) * static_cast<std::uint64_t>(page);
+#else
+  return 0;
 #endif
 }
 

@@ -15,6 +15,7 @@
 
 #include "../fwd.hpp"
 #include "../detail/compiler.hpp"
+#include "../detail/platform.hpp"
 #include "../error.hpp"
 #include "../minibatch.hpp"
 #include "../random.hpp"
@@ -53,6 +54,18 @@ class ReplayMemory {
     if (capacity == 0) detail::throw_invalid("ReplayMemory", "capacity must be >= 1", capacity);
     if (capacity > static_cast<std::size_t>(std::numeric_limits<Index>::max())) {
       detail::throw_invalid("ReplayMemory", "capacity must fit in the index type", capacity);
+    }
+    // Refused before allocating: a capacity that cannot fit would otherwise end in
+    // std::bad_alloc, or in the system killing the process, with nothing named.
+    const std::uint64_t need = static_cast<std::uint64_t>(capacity) * (bytes_per_transition + 1);
+    const std::uint64_t have = detail::physical_memory_bytes();
+    if (have != 0 && need > have) {
+      detail::throw_invalid(
+          "ReplayMemory",
+          detail::concat("capacity needs ", need, " bytes (", bytes_per_transition,
+                         " per transition and a sampling mark), more than this machine's ",
+                         have, " bytes of memory"),
+          capacity);
     }
     states_.resize(capacity);
     actions_.resize(capacity);
