@@ -11,6 +11,7 @@
 #include "../detail/compiler.hpp"
 #include "../error.hpp"
 #include "../random.hpp"
+#include "../serialization.hpp"
 #include "../types.hpp"
 
 namespace tabrl {
@@ -118,6 +119,41 @@ class CliffWalking {
 
   /// The agent's current cell.
   [[nodiscard]] int state() const noexcept { return state_; }
+
+  /// "CliffWalking" (Saveable: the environment's place in its episode, for checkpoints
+  /// taken in the middle of one).
+  [[nodiscard]] static std::string kind() { return "CliffWalking"; }
+  /// Writes the slippery flag, the cell, the episode flags and the generator (Saveable).
+  void save(BinaryWriter& out) const {
+    out.value(static_cast<std::uint8_t>(options_.is_slippery ? 1 : 0));
+    out.value(static_cast<std::int32_t>(state_));
+    out.value(static_cast<std::uint8_t>(done_ ? 1 : 0));
+    out.value(static_cast<std::uint8_t>(started_ ? 1 : 0));
+    for (const std::uint64_t word : rng_.state()) out.value(word);
+  }
+  /// Reads them back (Saveable); the slippery flag must be this grid's and the cell not in
+  /// the cliff. Changes nothing on error.
+  void load(BinaryReader& in) {
+    const bool slippery = in.value<std::uint8_t>() != 0;
+    const auto state = in.value<std::int32_t>();
+    const auto done = in.value<std::uint8_t>();
+    const auto started = in.value<std::uint8_t>();
+    Rng::state_type words{};
+    for (auto& word : words) word = in.value<std::uint64_t>();
+    if (slippery != options_.is_slippery) {
+      in.fail(FormatProblem::shape, "the saved grid has another slipperiness");
+    }
+    if (state < 0 || state >= num_states() || is_cliff(state)) {
+      in.fail(FormatProblem::value,
+              detail::concat("cell must be in [0, 48) and not in the cliff, got ", state));
+    }
+    if (done > 1 || started > 1) in.fail(FormatProblem::value, "episode flags must be 0 or 1");
+    if (words == Rng::state_type{}) in.fail(FormatProblem::value, "generator state is all zero");
+    rng_.set_state(words);
+    state_ = state;
+    done_ = done == 1;
+    started_ = started == 1;
+  }
 
   /// The grid as text, one line per row: `x` agent, `C` cliff, `T` goal, `o` free cell.
   [[nodiscard]] std::string render_ansi() const {

@@ -12,6 +12,7 @@
 
 #include "../error.hpp"
 #include "../random.hpp"
+#include "../serialization.hpp"
 #include "../types.hpp"
 #include "detail/table_model.hpp"
 
@@ -125,6 +126,29 @@ class FrozenLake {
     return model_.transitions(state, action);
   }
   [[nodiscard]] int state() const noexcept { return cursor_.state(); }
+
+  /// "FrozenLake" (Saveable: an environment's place in its episode, for checkpoints taken
+  /// in the middle of one).
+  [[nodiscard]] static std::string kind() { return "FrozenLake"; }
+  /// Writes the map, the slippery flag and the position in the episode (Saveable).
+  void save(BinaryWriter& out) const {
+    out.value(static_cast<std::uint8_t>(options_.is_slippery ? 1 : 0));
+    out.value(static_cast<std::uint32_t>(map_.size()));
+    for (const auto& row : map_) out.string(row);
+    cursor_.save(out);
+  }
+  /// Reads the position back (Saveable); the map and the slippery flag must be this lake's.
+  void load(BinaryReader& in) {
+    const bool slippery = in.value<std::uint8_t>() != 0;
+    const auto rows = in.value<std::uint32_t>();
+    if (slippery != options_.is_slippery || rows != map_.size()) {
+      in.fail(FormatProblem::shape, "the saved lake has another map or slipperiness");
+    }
+    for (const auto& row : map_) {
+      if (in.string(row.size()) != row) in.fail(FormatProblem::shape, "the saved lake has another map");
+    }
+    cursor_.load(in, num_states());
+  }
 
   /// The map with the agent's cell shown as '@'.
   [[nodiscard]] std::string render_ansi() const {

@@ -10,6 +10,7 @@
 
 #include "../error.hpp"
 #include "../random.hpp"
+#include "../serialization.hpp"
 #include "../types.hpp"
 #include "detail/table_model.hpp"
 
@@ -126,6 +127,13 @@ class Taxi {
     return model_.transitions(state, action);
   }
   [[nodiscard]] int state() const noexcept { return cursor_.state(); }
+
+  /// "Taxi" (Saveable: the environment's place in its episode).
+  [[nodiscard]] static std::string kind() { return "Taxi"; }
+  /// Writes the position in the episode (Saveable).
+  void save(BinaryWriter& out) const { cursor_.save(out); }
+  /// Reads it back (Saveable).
+  void load(BinaryReader& in) { cursor_.load(in, num_states()); }
 
   /// The map with the taxi as 'T' (or 't' with the passenger aboard) and the passenger's
   /// stand letter in lower case, then a line `destination: X` naming the destination stand.

@@ -4,10 +4,12 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <utility>
 
 #include "../concepts.hpp"
 #include "../error.hpp"
+#include "../serialization.hpp"
 
 namespace tabrl {
 
@@ -47,6 +49,40 @@ class TimeLimit {
     ++elapsed_;
     if (elapsed_ >= max_steps_ && !r.terminated) r.truncated = true;
     return r;
+  }
+
+  /// "TimeLimit<" + the wrapped environment's kind + ">" (Saveable when it is).
+  [[nodiscard]] static std::string kind()
+  requires Saveable<Env>
+  {
+    return "TimeLimit<" + Env::kind() + ">";
+  }
+  /// Writes the limit, the steps taken and the wrapped environment (Saveable).
+  void save(BinaryWriter& out) const
+  requires Saveable<Env>
+  {
+    out.value(static_cast<std::int64_t>(max_steps_));
+    out.value(static_cast<std::int64_t>(elapsed_));
+    env_.save(out);
+  }
+  /// Reads them back (Saveable); the limit must be this wrapper's.
+  void load(BinaryReader& in)
+  requires Saveable<Env>
+  {
+    const auto max_steps = in.value<std::int64_t>();
+    const auto elapsed = in.value<std::int64_t>();
+    if (max_steps != max_steps_) {
+      in.fail(FormatProblem::shape, detail::concat("time limit is ", max_steps,
+                                                   ", this wrapper's is ", max_steps_));
+    }
+    if (elapsed < 0 || elapsed > max_steps) {
+      in.fail(FormatProblem::value,
+              detail::concat("elapsed steps must be in [0, ", max_steps, "], got ", elapsed));
+    }
+    Env env = env_;
+    env.load(in);
+    env_ = std::move(env);
+    elapsed_ = elapsed;
   }
 
   /// The wrapped environment (for its model, rendering...).

@@ -11,6 +11,7 @@
 #include "../../detail/compiler.hpp"
 #include "../../error.hpp"
 #include "../../random.hpp"
+#include "../../serialization.hpp"
 #include "../../types.hpp"
 
 namespace tabrl::detail {
@@ -92,12 +93,8 @@ class EpisodeCursor {
     done_ = false;
     started_ = true;
   }
-  void check_can_step(const std::string& name) const {
-    if (!started_) throw LogicError("tabrl::" + name + "::step: called before reset()");
-    if (done_) {
-      throw LogicError("tabrl::" + name +
-                       "::step: episode has terminated, call reset() before stepping");
-    }
+  void check_can_step(const char* name) const {
+    if (!started_ || done_) [[unlikely]] cannot_step(name);
   }
   StepResult advance(const Outcome& o) {
     state_ = o.next_state;
@@ -106,9 +103,41 @@ class EpisodeCursor {
   }
   [[nodiscard]] int state() const noexcept { return state_; }
 
+  /// Writes the position in the episode: state, flags, generator.
+  void save(BinaryWriter& out) const {
+    out.value(static_cast<std::int32_t>(state_));
+    out.value(static_cast<std::uint8_t>(done_ ? 1 : 0));
+    out.value(static_cast<std::uint8_t>(started_ ? 1 : 0));
+    for (const std::uint64_t word : rng.state()) out.value(word);
+  }
+  /// Reads it back; the state must be in [0, num_states). Changes nothing on error.
+  void load(BinaryReader& in, int num_states) {
+    const auto state = in.value<std::int32_t>();
+    const auto done = in.value<std::uint8_t>();
+    const auto started = in.value<std::uint8_t>();
+    Rng::state_type words{};
+    for (auto& word : words) word = in.value<std::uint64_t>();
+    if (state < 0 || state >= num_states) {
+      in.fail(FormatProblem::value,
+              concat("environment state must be in [0, ", num_states, "), got ", state));
+    }
+    if (done > 1 || started > 1) in.fail(FormatProblem::value, "episode flags must be 0 or 1");
+    if (words == Rng::state_type{}) in.fail(FormatProblem::value, "generator state is all zero");
+    rng.set_state(words);
+    state_ = state;
+    done_ = done == 1;
+    started_ = started == 1;
+  }
+
   Rng rng{0};
 
  private:
+  [[noreturn]] TABRL_DETAIL_COLD void cannot_step(const char* name) const {
+    if (!started_) throw LogicError(concat("tabrl::", name, "::step: called before reset()"));
+    throw LogicError(
+        concat("tabrl::", name, "::step: episode has terminated, call reset() before stepping"));
+  }
+
   int state_ = 0;
   bool done_ = false;
   bool started_ = false;
