@@ -20,7 +20,7 @@ for kind in find_package add_subdirectory fetchcontent; do
 done
 
 echo "-- consumer: pkg-config"
-PKG_CONFIG_PATH="$work/prefix/share/pkgconfig" pkg-config --exists --print-errors 'tabrl >= 0.1'
+PKG_CONFIG_PATH="$work/prefix/share/pkgconfig" pkg-config --exists --print-errors 'tabrl >= 0.2'
 # shellcheck disable=SC2046
 g++ -O2 tests/consumers/consumer.cpp -o "$work/pc_consumer" \
   $(PKG_CONFIG_PATH="$work/prefix/share/pkgconfig" pkg-config --cflags tabrl)

@@ -41,22 +41,26 @@ __extension__ using uint128 = unsigned __int128;
 /// Satisfies std::uniform_random_bit_generator, so it also works with the standard library.
 class Rng {
  public:
-  using result_type = std::uint64_t;
-  using state_type = std::array<std::uint64_t, 4>;
+  using result_type = std::uint64_t;                ///< 64 random bits per call
+  using state_type = std::array<std::uint64_t, 4>;  ///< the 256-bit state
 
   /// Seeds the 256-bit state from one 64-bit seed through SplitMix64 (never all zero).
   constexpr explicit Rng(std::uint64_t seed = 0) noexcept { reseed(seed); }
 
+  /// Restarts from `seed`, as a new generator would.
   constexpr void reseed(std::uint64_t seed) noexcept {
     std::uint64_t sm = seed;
     for (auto& word : s_) word = splitmix64(sm);
   }
 
+  /// 0.
   [[nodiscard]] static constexpr result_type min() noexcept { return 0; }
+  /// 2^64 - 1.
   [[nodiscard]] static constexpr result_type max() noexcept {
     return std::numeric_limits<result_type>::max();
   }
 
+  /// The next 64 random bits.
   constexpr result_type operator()() noexcept {
     const std::uint64_t result = rotl(s_[1] * 5, 7) * 9;
     const std::uint64_t t = s_[1] << 17U;
@@ -80,6 +84,7 @@ class Rng {
     s_ = s;
   }
 
+  /// Same state: the same future draws.
   friend constexpr bool operator==(const Rng&, const Rng&) = default;
 
  private:

@@ -14,8 +14,14 @@ namespace tabrl {
 /// steps (then `end`), or exponential end + (start - end) * rate^t.
 class Schedule {
  public:
-  enum class Kind : std::uint8_t { constant, linear, exponential };
+  /// The shape of the schedule.
+  enum class Kind : std::uint8_t {
+    constant,     ///< always start
+    linear,       ///< start to end over duration steps
+    exponential,  ///< end + (start - end) * rate^t
+  };
 
+  /// Always `value`; throws if it is not finite.
   [[nodiscard]] static Schedule constant(double value) {
     check_finite("Schedule::constant", "value", value);
     return Schedule(Kind::constant, value, value, 1, 1.0);
@@ -54,6 +60,7 @@ class Schedule {
     }
     return start_;
   }
+  /// The schedule's shape.
   [[nodiscard]] Kind kind() const noexcept { return kind_; }
 
  private:

@@ -13,34 +13,37 @@ namespace tabrl {
 /// (no bootstrapping past it); `truncated` means the episode was cut short from outside (a
 /// time limit) and the value of `next_state` still counts.
 struct StepResult {
-  int next_state = 0;
-  double reward = 0.0;
-  bool terminated = false;
-  bool truncated = false;
+  int next_state = 0;       ///< the state the step led to
+  double reward = 0.0;      ///< the reward it earned
+  bool terminated = false;  ///< next_state is terminal: no bootstrap past it
+  bool truncated = false;   ///< the episode was cut short from outside (a time limit)
 
+  /// Field-by-field equality.
   friend bool operator==(const StepResult&, const StepResult&) = default;
 };
 
 /// One possible outcome of taking an action in a state, as in Gymnasium's `env.P[s][a]`:
 /// what an environment's `transitions(state, action)` model lists.
 struct Outcome {
-  double probability = 0.0;
-  int next_state = 0;
-  double reward = 0.0;
-  bool terminated = false;
+  double probability = 0.0;  ///< P(next_state, reward | state, action)
+  int next_state = 0;        ///< where the agent lands
+  double reward = 0.0;       ///< the reward of this outcome
+  bool terminated = false;   ///< next_state is terminal
 
+  /// Field-by-field equality.
   friend bool operator==(const Outcome&, const Outcome&) = default;
 };
 
 /// One experience tuple (s, a, r, s', terminated).
 template <class Reward>
 struct BasicTransition {
-  int state = 0;
-  int action = 0;
-  Reward reward = 0;
-  int next_state = 0;
-  bool terminated = false;
+  int state = 0;            ///< s
+  int action = 0;           ///< a
+  Reward reward = 0;        ///< r
+  int next_state = 0;       ///< s'
+  bool terminated = false;  ///< s' is terminal (truncation is not stored: it still bootstraps)
 
+  /// Field-by-field equality.
   friend bool operator==(const BasicTransition&, const BasicTransition&) = default;
 };
 

@@ -20,6 +20,7 @@ class QLearningAgent : public TDAgent<Scalar> {
   using Base = TDAgent<Scalar>;
 
  public:
+  /// The Q table's scalar type.
   using typename Base::scalar_type;
   using Column = Eigen::Matrix<Scalar, Eigen::Dynamic, 1>;  ///< per-row values
 

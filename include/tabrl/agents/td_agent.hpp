@@ -36,8 +36,8 @@ class TDAgent {
   static_assert(std::is_floating_point_v<Scalar>, "Scalar must be a floating-point type");
 
  public:
-  using scalar_type = Scalar;
-  using table_type = QTable<Scalar>;
+  using scalar_type = Scalar;           ///< the Q table's scalar type
+  using table_type = QTable<Scalar>;  ///< the Q table's type (row-major)
 
   /// Throws if a size is < 1 or a hyperparameter is out of its range (naming which).
   TDAgent(int num_states, int num_actions, const TDOptions& options = {},
@@ -52,32 +52,43 @@ class TDAgent {
     q_.setZero(num_states, num_actions);
   }
 
+  /// Rows of the table.
   [[nodiscard]] int num_states() const noexcept { return static_cast<int>(q_.rows()); }
+  /// Columns of the table.
   [[nodiscard]] int num_actions() const noexcept { return static_cast<int>(q_.cols()); }
+  /// The discount.
   [[nodiscard]] double gamma() const noexcept { return gamma_; }
+  /// The learning rate.
   [[nodiscard]] double alpha() const noexcept { return alpha_; }
+  /// The exploration rate of act().
   [[nodiscard]] double epsilon() const noexcept { return epsilon_; }
+  /// The minibatch rule for repeated (s, a) rows.
   [[nodiscard]] DuplicateRule duplicates() const noexcept { return duplicates_; }
+  /// All four settings.
   [[nodiscard]] TDOptions options() const noexcept { return {gamma_, alpha_, epsilon_, duplicates_}; }
   /// The class name used in error messages.
   [[nodiscard]] const char* name() const noexcept { return name_; }
 
+  /// Sets gamma; throws unless it is in [0, 1].
   void set_gamma(double gamma) {
     if (!(gamma >= 0.0 && gamma <= 1.0))
       detail::throw_invalid(name_, "gamma must be in [0, 1]", gamma);
     gamma_ = gamma;
   }
+  /// Sets alpha; throws unless it is in (0, 1].
   void set_alpha(double alpha) {
     if (!(alpha > 0.0 && alpha <= 1.0))
       detail::throw_invalid(name_, "alpha must be in (0, 1]", alpha);
     alpha_ = alpha;
   }
+  /// Sets epsilon; throws unless it is in [0, 1].
   void set_epsilon(double epsilon) {
     if (!(epsilon >= 0.0 && epsilon <= 1.0)) {
       detail::throw_invalid(name_, "epsilon must be in [0, 1]", epsilon);
     }
     epsilon_ = epsilon;
   }
+  /// Sets the duplicate rule; throws for a value outside the enumeration.
   void set_duplicates(DuplicateRule rule) {
     if (static_cast<std::uint8_t>(rule) > static_cast<std::uint8_t>(DuplicateRule::sequential)) {
       detail::throw_invalid(name_, "duplicates must be last, mean or sequential",
@@ -86,6 +97,7 @@ class TDAgent {
     duplicates_ = rule;
   }
 
+  /// The Q table (row s: state s's action values).
   [[nodiscard]] const table_type& q_values() const noexcept { return q_; }
   /// Mutable access for initialisation and loading; the shape must not change.
   [[nodiscard]] table_type& q_values() noexcept { return q_; }
@@ -230,16 +242,19 @@ class TDAgent {
     }
   }
 
+  /// Throws unless `state` indexes the table; `where` names the method in the message.
   void check_state(const char* where, int state) const {
     if (state < 0 || state >= q_.rows()) [[unlikely]] {
       bad_index(where, "state", q_.rows(), state);
     }
   }
+  /// Throws unless `action` indexes the table.
   void check_action(const char* where, int action) const {
     if (action < 0 || action >= q_.cols()) [[unlikely]] {
       bad_index(where, "action", q_.cols(), action);
     }
   }
+ private:
   [[noreturn]] TABRL_DETAIL_COLD void bad_index(const char* where, const char* what,
                                                 Eigen::Index count, int value) const {
     detail::throw_invalid(std::string(name_) + "::" + where,
@@ -295,11 +310,14 @@ class TDAgent {
     return std::countr_zero(rest);
   }
 
-  table_type q_;
-  double gamma_ = 1.0;
-  double alpha_ = 0.5;
-  double epsilon_ = 0.1;
-  DuplicateRule duplicates_ = DuplicateRule::last;
+ protected:
+  table_type q_;                                    ///< the Q table
+  double gamma_ = 1.0;                              ///< see gamma()
+  double alpha_ = 0.5;                              ///< see alpha()
+  double epsilon_ = 0.1;                            ///< see epsilon()
+  DuplicateRule duplicates_ = DuplicateRule::last;  ///< see duplicates()
+
+ private:
   const char* name_;
 };
 

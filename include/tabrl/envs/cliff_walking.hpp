@@ -52,19 +52,27 @@ struct CliffWalkingOptions {
 /// happens, each with probability 1/3.
 class CliffWalking {
  public:
-  static constexpr int rows = 4;
-  static constexpr int cols = 12;
-  static constexpr int start_state = 36;
-  static constexpr int goal_state = 47;
-  static constexpr int up = 0, right = 1, down = 2, left = 3;
+  static constexpr int rows = 4;          ///< grid rows
+  static constexpr int cols = 12;         ///< grid columns
+  static constexpr int start_state = 36;  ///< bottom-left
+  static constexpr int goal_state = 47;   ///< bottom-right
+  static constexpr int up = 0;            ///< action: one row up
+  static constexpr int right = 1;         ///< action: one column right
+  static constexpr int down = 2;          ///< action: one row down
+  static constexpr int left = 3;          ///< action: one column left
 
-  using Options = CliffWalkingOptions;
+  using Options = CliffWalkingOptions;  ///< the options (see CliffWalkingOptions)
 
+  /// Gymnasium's CliffWalking-v0 (not slippery).
   CliffWalking() = default;
+  /// With the given options.
   explicit CliffWalking(Options options) : options_(options) {}
 
+  /// 48.
   [[nodiscard]] static constexpr int num_states() noexcept { return rows * cols; }
+  /// 4.
   [[nodiscard]] static constexpr int num_actions() noexcept { return 4; }
+  /// Whether moves slip sideways (CliffWalking-v1's option).
   [[nodiscard]] bool is_slippery() const noexcept { return options_.is_slippery; }
 
   /// True for the cliff cells (row 3, columns 1..10).

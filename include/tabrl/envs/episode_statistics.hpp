@@ -17,14 +17,18 @@ namespace tabrl {
 template <DiscreteEnvironment Env>
 class EpisodeStatistics {
  public:
+  /// Wraps `env`, averaging over the last `window` episodes; throws if window is 0.
   explicit EpisodeStatistics(Env env, std::size_t window = 100)
       : env_(std::move(env)), window_(window) {
     if (window == 0) detail::throw_invalid("EpisodeStatistics", "window must be >= 1", window);
   }
 
+  /// The wrapped environment's.
   [[nodiscard]] int num_states() const { return env_.num_states(); }
+  /// The wrapped environment's.
   [[nodiscard]] int num_actions() const { return env_.num_actions(); }
 
+  /// Starts counting a new episode and resets the wrapped environment.
   int reset(std::optional<std::uint64_t> seed = std::nullopt) {
     episode_return_ = 0.0;
     episode_length_ = 0;
@@ -35,6 +39,7 @@ class EpisodeStatistics {
     }
   }
 
+  /// Steps the wrapped environment and records the reward.
   StepResult step(int action) {
     const StepResult r = env_.step(action);
     episode_return_ += r.reward;
@@ -49,10 +54,15 @@ class EpisodeStatistics {
     return r;
   }
 
+  /// Finished episodes.
   [[nodiscard]] std::int64_t episodes() const noexcept { return episodes_; }
+  /// Return of the running episode so far.
   [[nodiscard]] double episode_return() const noexcept { return episode_return_; }
+  /// Steps of the running episode so far.
   [[nodiscard]] std::int64_t episode_length() const noexcept { return episode_length_; }
+  /// Return of the last finished episode.
   [[nodiscard]] double last_return() const noexcept { return last_return_; }
+  /// Length of the last finished episode.
   [[nodiscard]] std::int64_t last_length() const noexcept { return last_length_; }
   /// Mean return of the last min(window, episodes()) finished episodes (0 if none).
   [[nodiscard]] double mean_return() const noexcept {
@@ -67,7 +77,9 @@ class EpisodeStatistics {
     return recent_.empty() ? 0.0 : sum / static_cast<double>(recent_.size());
   }
 
+  /// The wrapped environment.
   [[nodiscard]] Env& unwrapped() noexcept { return env_; }
+  /// The wrapped environment (read-only).
   [[nodiscard]] const Env& unwrapped() const noexcept { return env_; }
 
  private:

@@ -31,9 +31,12 @@ struct FrozenLakeOptions {
 /// listed in the order (a - 1) % 4, a, (a + 1) % 4.
 class FrozenLake {
  public:
-  static constexpr int left = 0, down = 1, right = 2, up = 3;
+  static constexpr int left = 0;   ///< action: one column left
+  static constexpr int down = 1;   ///< action: one row down
+  static constexpr int right = 2;  ///< action: one column right
+  static constexpr int up = 3;     ///< action: one row up
 
-  using Options = FrozenLakeOptions;
+  using Options = FrozenLakeOptions;  ///< the options (see FrozenLakeOptions)
 
   /// The standard 4x4 map.
   [[nodiscard]] static std::vector<std::string> map_4x4() {
@@ -97,12 +100,19 @@ class FrozenLake {
                           p);
   }
 
+  /// rows() * cols().
   [[nodiscard]] int num_states() const noexcept { return rows_ * cols_; }
+  /// 4.
   [[nodiscard]] static constexpr int num_actions() noexcept { return 4; }
+  /// Rows of the map.
   [[nodiscard]] int rows() const noexcept { return rows_; }
+  /// Columns of the map.
   [[nodiscard]] int cols() const noexcept { return cols_; }
+  /// Whether moves slip sideways.
   [[nodiscard]] bool is_slippery() const noexcept { return options_.is_slippery; }
+  /// The map, row by row.
   [[nodiscard]] const std::vector<std::string>& map() const noexcept { return map_; }
+  /// The S cell.
   [[nodiscard]] int start_state() const noexcept { return start_; }
   /// The map letter of a state ('S', 'F', 'H' or 'G').
   [[nodiscard]] char letter(int state) const {
@@ -110,21 +120,26 @@ class FrozenLake {
     return s_letter(state);
   }
 
+  /// Starts an episode at S; the seed drives the slippery moves (without one the generator
+  /// continues). Returns the start state.
   int reset(std::optional<std::uint64_t> seed = std::nullopt) {
     cursor_.reseed(seed);
     cursor_.start(start_);
     return start_;
   }
 
+  /// Takes one step. Throws on an action outside 0..3, before reset() or after termination.
   StepResult step(int action) {
     model_.check_action("step", action);
     cursor_.check_can_step("FrozenLake");
     return cursor_.advance(model_.sample(cursor_.state(), action, cursor_.rng));
   }
 
+  /// The model: every outcome of `action` in `state` (Gymnasium's P[state][action]).
   [[nodiscard]] std::vector<Outcome> transitions(int state, int action) const {
     return model_.transitions(state, action);
   }
+  /// The agent's current cell.
   [[nodiscard]] int state() const noexcept { return cursor_.state(); }
 
   /// "FrozenLake" (Saveable: an environment's place in its episode, for checkpoints taken

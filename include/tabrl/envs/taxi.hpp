@@ -34,15 +34,21 @@ namespace tabrl {
 /// destination.
 class Taxi {
  public:
-  static constexpr int south = 0, north = 1, east = 2, west = 3, pickup = 4, dropoff = 5;
-  static constexpr int in_taxi = 4;
+  static constexpr int south = 0;    ///< action: one row down
+  static constexpr int north = 1;    ///< action: one row up
+  static constexpr int east = 2;     ///< action: one column right
+  static constexpr int west = 3;     ///< action: one column left
+  static constexpr int pickup = 4;   ///< action: pick the passenger up
+  static constexpr int dropoff = 5;  ///< action: drop the passenger off
+  static constexpr int in_taxi = 4;  ///< passenger location: in the taxi
 
   /// A decoded state.
   struct Decoded {
-    int taxi_row;
-    int taxi_col;
+    int taxi_row;     ///< 0..4
+    int taxi_col;     ///< 0..4
     int passenger;    ///< 0..3 a stand, 4 in the taxi
     int destination;  ///< 0..3
+    /// Field-by-field equality.
     friend bool operator==(const Decoded&, const Decoded&) = default;
   };
 
@@ -81,6 +87,7 @@ class Taxi {
       detail::throw_invalid("Taxi::encode", "destination must be in [0, 4)", destination);
     return ((taxi_row * 5 + taxi_col) * 5 + passenger) * 4 + destination;
   }
+  /// The parts of a state; throws for a state outside [0, 500).
   [[nodiscard]] static Decoded decode(int state) {
     if (state < 0 || state >= 500)
       detail::throw_invalid("Taxi::decode", "state must be in [0, 500)", state);
@@ -91,7 +98,9 @@ class Taxi {
     return {state / 5, state % 5, passenger, destination};
   }
 
+  /// 500.
   [[nodiscard]] static constexpr int num_states() noexcept { return 500; }
+  /// 6.
   [[nodiscard]] static constexpr int num_actions() noexcept { return 6; }
 
   /// Which actions do something other than waste a step or earn -10, as Gymnasium's
@@ -110,6 +119,8 @@ class Taxi {
     return mask;
   }
 
+  /// Starts an episode at a uniformly drawn start state (the seed reseeds the generator;
+  /// without one it continues). Returns the state.
   int reset(std::optional<std::uint64_t> seed = std::nullopt) {
     cursor_.reseed(seed);
     const int s = starts_[detail::bounded(cursor_.rng, starts_.size())];
@@ -117,15 +128,18 @@ class Taxi {
     return s;
   }
 
+  /// Takes one step. Throws on an action outside 0..5, before reset() or after termination.
   StepResult step(int action) {
     model_.check_action("step", action);
     cursor_.check_can_step("Taxi");
     return cursor_.advance(model_.sample(cursor_.state(), action, cursor_.rng));
   }
 
+  /// The model: the one outcome of `action` in `state` (Gymnasium's P[state][action]).
   [[nodiscard]] std::vector<Outcome> transitions(int state, int action) const {
     return model_.transitions(state, action);
   }
+  /// The current state.
   [[nodiscard]] int state() const noexcept { return cursor_.state(); }
 
   /// "Taxi" (Saveable: the environment's place in its episode).

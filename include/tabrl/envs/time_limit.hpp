@@ -19,6 +19,7 @@ namespace tabrl {
 template <DiscreteEnvironment Env>
 class TimeLimit {
  public:
+  /// Wraps `env`; throws if max_episode_steps < 1.
   TimeLimit(Env env, std::int64_t max_episode_steps)
       : env_(std::move(env)), max_steps_(max_episode_steps) {
     if (max_episode_steps < 1) {
@@ -26,11 +27,16 @@ class TimeLimit {
     }
   }
 
+  /// The wrapped environment's.
   [[nodiscard]] int num_states() const { return env_.num_states(); }
+  /// The wrapped environment's.
   [[nodiscard]] int num_actions() const { return env_.num_actions(); }
+  /// The limit.
   [[nodiscard]] std::int64_t max_episode_steps() const noexcept { return max_steps_; }
+  /// Steps taken in this episode.
   [[nodiscard]] std::int64_t elapsed_steps() const noexcept { return elapsed_; }
 
+  /// Resets the count and the wrapped environment.
   int reset(std::optional<std::uint64_t> seed = std::nullopt) {
     elapsed_ = 0;
     if constexpr (requires { env_.reset(seed); }) {
@@ -40,6 +46,7 @@ class TimeLimit {
     }
   }
 
+  /// Steps the wrapped environment; throws LogicError after the episode was truncated.
   StepResult step(int action) {
     if (elapsed_ >= max_steps_) {
       throw LogicError(
@@ -87,6 +94,7 @@ class TimeLimit {
 
   /// The wrapped environment (for its model, rendering...).
   [[nodiscard]] Env& unwrapped() noexcept { return env_; }
+  /// The wrapped environment (read-only).
   [[nodiscard]] const Env& unwrapped() const noexcept { return env_; }
 
  private:

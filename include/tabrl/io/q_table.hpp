@@ -28,12 +28,13 @@ namespace tabrl {
 
 /// The 8-byte magic at the start of every Q-table file.
 inline constexpr std::array<char, 8> q_table_magic{'T', 'A', 'B', 'R', 'L', 'Q', 'T', '\0'};
+/// The version save_q_table writes.
 inline constexpr std::uint32_t q_table_format_version = 1;
 
 /// The shape a loader must find, if the caller knows it (e.g. the agent's table).
 struct Shape {
-  std::int64_t rows = 0;
-  std::int64_t cols = 0;
+  std::int64_t rows = 0;  ///< states
+  std::int64_t cols = 0;  ///< actions
 };
 
 namespace detail {

@@ -16,9 +16,9 @@ namespace tabrl {
 
 /// Result of value iteration: Q*, V* and how it converged.
 struct ValueIterationResult {
-  QTable<double> q;
-  Eigen::VectorXd v;
-  int iterations = 0;
+  QTable<double> q;    ///< Q*
+  Eigen::VectorXd v;   ///< V* = max_a Q*
+  int iterations = 0;  ///< sweeps made
   double residual = 0.0;  ///< max |V_k+1 - V_k| of the last sweep
 };
 
@@ -123,11 +123,13 @@ template <ModelEnvironment Env>
 /// How far a learned table is from Q*: the largest |Q - Q*| over the given states, and how
 /// many of them have a greedy action that is optimal (within `tie` of max Q*).
 struct QComparison {
-  double max_abs_error = 0.0;
-  int states = 0;
-  int greedy_optimal = 0;
+  double max_abs_error = 0.0;  ///< the largest |Q - Q*| over the states compared
+  int states = 0;              ///< states compared
+  int greedy_optimal = 0;      ///< of those, states whose greedy action is optimal
 };
 
+/// Compares `learned` with `optimal` over `states` (see QComparison); a greedy action counts
+/// as optimal within `tie` of the best Q* value. Throws on different shapes or a bad state.
 template <class Scalar>
 [[nodiscard]] QComparison compare_q(const QTable<Scalar>& learned, const QTable<double>& optimal,
                                     const std::vector<int>& states, double tie = 1e-9) {

@@ -38,8 +38,8 @@ namespace tabrl {
 template <class Memory>
 class NStepReplay {
  public:
-  using minibatch_type = typename Memory::minibatch_type;
-  using reward_type = typename Memory::reward_type;
+  using minibatch_type = typename Memory::minibatch_type;  ///< the memory's
+  using reward_type = typename Memory::reward_type;        ///< the memory's
 
   /// The largest n accepted: every push sums the window, so a larger one costs more than it
   /// can be worth (episodes that long are Monte Carlo returns anyway).
@@ -55,9 +55,13 @@ class NStepReplay {
     discounts_.assign(memory_.capacity(), reward_type(0));
   }
 
+  /// Transitions stored (not counting the pending window).
   [[nodiscard]] std::size_t size() const noexcept { return memory_.size(); }
+  /// The memory's capacity.
   [[nodiscard]] std::size_t capacity() const noexcept { return memory_.capacity(); }
+  /// The number of steps per return.
   [[nodiscard]] int n() const noexcept { return n_; }
+  /// The memory behind the adapter.
   [[nodiscard]] const Memory& memory() const noexcept { return memory_; }
   /// The memory's columns (see ReplayMemory::columns); the discounts come with sample_view.
   [[nodiscard]] typename minibatch_type::Columns columns() const noexcept {
@@ -68,6 +72,8 @@ class NStepReplay {
   /// Transitions waiting for their n-step return.
   [[nodiscard]] std::size_t pending() const noexcept { return pending_.size(); }
 
+  /// Adds a transition to the window; stores the n-step transitions it completes. Throws on a
+  /// non-finite reward.
   template <class R>
   void push(const BasicTransition<R>& t) {
     if (!std::isfinite(static_cast<double>(t.reward))) {

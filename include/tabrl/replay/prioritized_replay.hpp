@@ -41,11 +41,11 @@ using PrioritizedConfig [[deprecated("renamed tabrl::PrioritizedOptions")]] = Pr
 template <class Reward, class Index, class Action>
 class PrioritizedReplay {
  public:
-  using reward_type = Reward;
-  using index_type = Index;
-  using action_type = Action;
-  using minibatch_type = BasicMinibatch<Reward, Index, Action>;
-  using transition_type = BasicTransition<Reward>;
+  using reward_type = Reward;                                     ///< reward column type
+  using index_type = Index;                                       ///< state column type
+  using action_type = Action;                                     ///< action column type
+  using minibatch_type = BasicMinibatch<Reward, Index, Action>;  ///< what sampling fills
+  using transition_type = BasicTransition<Reward>;               ///< what at_slot() returns
 
   /// Throws on capacity 0 or a setting outside its range (see PrioritizedOptions).
   explicit PrioritizedReplay(std::size_t capacity, const PrioritizedOptions& options = {})
@@ -56,11 +56,15 @@ class PrioritizedReplay {
 
   /// The settings it was made with (or loaded).
   [[nodiscard]] const PrioritizedOptions& options() const noexcept { return options_; }
+  /// Transitions stored.
   [[nodiscard]] std::size_t size() const noexcept { return memory_.size(); }
+  /// The most transitions it keeps.
   [[nodiscard]] std::size_t capacity() const noexcept { return memory_.capacity(); }
+  /// The ring buffer underneath.
   [[nodiscard]] const ReplayMemory<Reward, Index, Action>& memory() const noexcept {
     return memory_;
   }
+  /// The priorities to the power alpha, by slot.
   [[nodiscard]] const SumTree& tree() const noexcept { return tree_; }
   /// The memory's columns (see ReplayMemory::columns).
   [[nodiscard]] typename minibatch_type::Columns columns() const noexcept {
@@ -69,6 +73,7 @@ class PrioritizedReplay {
   /// Physical slot the next push writes to (as in ReplayMemory; adapters key per-slot data
   /// such as n-step discounts by it).
   [[nodiscard]] std::size_t head() const noexcept { return memory_.head(); }
+  /// The largest priority seen: what a new transition gets.
   [[nodiscard]] double max_priority() const noexcept { return max_priority_; }
   /// Beta for the next sample.
   [[nodiscard]] double beta() const noexcept { return beta_(samples_); }

@@ -38,11 +38,11 @@ class ReplayMemory {
   static_assert(std::is_integral_v<Action>, "Action must be an integer type");
 
  public:
-  using reward_type = Reward;
-  using index_type = Index;
-  using action_type = Action;
-  using transition_type = BasicTransition<Reward>;
-  using minibatch_type = BasicMinibatch<Reward, Index, Action>;
+  using reward_type = Reward;                                     ///< reward column type
+  using index_type = Index;                                       ///< state column type
+  using action_type = Action;                                     ///< action column type
+  using transition_type = BasicTransition<Reward>;               ///< what at_slot() returns
+  using minibatch_type = BasicMinibatch<Reward, Index, Action>;  ///< what sampling fills
 
   /// Bytes of storage per stored transition (the five columns).
   static constexpr std::size_t bytes_per_transition =
@@ -74,13 +74,19 @@ class ReplayMemory {
     terminated_.resize(capacity);
   }
 
+  /// The most transitions it keeps.
   [[nodiscard]] std::size_t capacity() const noexcept { return capacity_; }
+  /// Transitions stored.
   [[nodiscard]] std::size_t size() const noexcept { return size_; }
+  /// size() == 0.
   [[nodiscard]] bool empty() const noexcept { return size_ == 0; }
+  /// size() == capacity(): the next push overwrites the oldest.
   [[nodiscard]] bool full() const noexcept { return size_ == capacity_; }
   /// Physical slot the next push writes to.
   [[nodiscard]] std::size_t head() const noexcept { return head_; }
+  /// With or without replacement.
   [[nodiscard]] Sampling sampling() const noexcept { return sampling_; }
+  /// Changes the sampling mode.
   void set_sampling(Sampling sampling) noexcept { sampling_ = sampling; }
 
   /// Appends a transition, overwriting the oldest one when full. Throws on a negative or
@@ -90,6 +96,7 @@ class ReplayMemory {
     push(t.state, t.action, static_cast<double>(t.reward), t.next_state, t.terminated);
   }
 
+  /// Appends (state, action, reward, next_state, terminated); see push(transition).
   void push(int state, int action, double reward, int next_state, bool terminated) {
     validate(state, action, reward, next_state);
     const std::size_t slot = head_;
@@ -174,15 +181,19 @@ class ReplayMemory {
 
   /// Raw columns in physical slot order (for checkpoints and inspection).
   [[nodiscard]] std::span<const Index> states() const noexcept { return {states_.data(), size_}; }
+  /// The actions column, by slot.
   [[nodiscard]] std::span<const Action> actions() const noexcept {
     return {actions_.data(), size_};
   }
+  /// The rewards column, by slot.
   [[nodiscard]] std::span<const Reward> rewards() const noexcept {
     return {rewards_.data(), size_};
   }
+  /// The next states column, by slot.
   [[nodiscard]] std::span<const Index> next_states() const noexcept {
     return {next_states_.data(), size_};
   }
+  /// The terminated column (0 or 1), by slot.
   [[nodiscard]] std::span<const std::uint8_t> terminated() const noexcept {
     return {terminated_.data(), size_};
   }

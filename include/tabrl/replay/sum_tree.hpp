@@ -21,9 +21,11 @@ class SumTree {
     nodes_.assign(2 * leaves_, 0.0);
   }
 
+  /// The number of leaves.
   [[nodiscard]] std::size_t capacity() const noexcept { return capacity_; }
   /// Sum of all leaves.
   [[nodiscard]] double total() const noexcept { return nodes_[1]; }
+  /// Leaf i; throws for i >= capacity().
   [[nodiscard]] double get(std::size_t i) const {
     check(i);
     return nodes_[leaves_ + i];

@@ -13,11 +13,12 @@ namespace tabrl {
 /// One greedy episode: the states visited (start included), actions, return, and whether it
 /// ended by termination (rather than by the step cap).
 struct Rollout {
-  std::vector<int> states;
-  std::vector<int> actions;
-  double total_return = 0.0;
-  bool terminated = false;
+  std::vector<int> states;    ///< the start state, then every state reached
+  std::vector<int> actions;   ///< the action taken in each state
+  double total_return = 0.0;  ///< undiscounted
+  bool terminated = false;    ///< ended in a terminal state (not by the step cap or a limit)
 
+  /// Steps taken.
   [[nodiscard]] std::int64_t length() const noexcept {
     return static_cast<std::int64_t>(actions.size());
   }

@@ -16,13 +16,15 @@ namespace tabrl {
 /// before training.
 template <class AgentT>
 struct EpsilonSchedule {
-  AgentT& agent;
-  Schedule schedule;
+  AgentT& agent;      ///< the agent whose epsilon it sets
+  Schedule schedule;  ///< epsilon as a function of the episode
+  /// Sets epsilon for the next episode.
   template <class Event>
   void on_episode_end(const Event& e) {
     agent.set_epsilon(std::clamp(schedule(e.episode + 1), 0.0, 1.0));
   }
 };
+/// Deduces the agent type: `EpsilonSchedule schedule{agent, Schedule::linear(...)}`.
 template <class AgentT>
 EpsilonSchedule(AgentT&, Schedule) -> EpsilonSchedule<AgentT>;
 
@@ -31,13 +33,15 @@ EpsilonSchedule(AgentT&, Schedule) -> EpsilonSchedule<AgentT>;
 /// Set alpha to schedule(0) before training.
 template <class AgentT>
 struct AlphaSchedule {
-  AgentT& agent;
-  Schedule schedule;
+  AgentT& agent;      ///< the agent whose alpha it sets
+  Schedule schedule;  ///< alpha as a function of the episode
+  /// Sets alpha for the next episode.
   template <class Event>
   void on_episode_end(const Event& e) {
     agent.set_alpha(std::clamp(schedule(e.episode + 1), std::numeric_limits<double>::min(), 1.0));
   }
 };
+/// Deduces the agent type.
 template <class AgentT>
 AlphaSchedule(AgentT&, Schedule) -> AlphaSchedule<AgentT>;
 

@@ -77,6 +77,7 @@ struct TrainOptions {
     *this = o;
   }
 
+  /// Field-by-field equality.
   friend bool operator==(const TrainOptions&, const TrainOptions&) = default;
 };
 
@@ -97,6 +98,7 @@ struct TrainingLog {
            static_cast<double>(k);
   }
 
+  /// Same results (seconds, a measurement, is not compared).
   friend bool operator==(const TrainingLog& a, const TrainingLog& b) {
     // seconds is a measurement, not a result: two identical runs differ in it.
     return a.returns == b.returns && a.lengths == b.lengths && a.visit_counts == b.visit_counts &&
@@ -113,6 +115,7 @@ struct EpisodeProgress {
   double episode_return = 0;  ///< return so far
   std::int64_t length = 0;    ///< steps so far
 
+  /// Field-by-field equality.
   friend bool operator==(const EpisodeProgress&, const EpisodeProgress&) = default;
 };
 

@@ -13,10 +13,11 @@ namespace tabrl::viz {
 
 /// An 8-bit sRGB colour.
 struct Rgb {
-  std::uint8_t r = 0;
-  std::uint8_t g = 0;
-  std::uint8_t b = 0;
+  std::uint8_t r = 0;  ///< red
+  std::uint8_t g = 0;  ///< green
+  std::uint8_t b = 0;  ///< blue
 
+  /// Same colour.
   friend bool operator==(const Rgb&, const Rgb&) = default;
 };
 

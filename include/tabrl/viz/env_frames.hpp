@@ -56,11 +56,12 @@ namespace tabrl::viz {
 
 /// Colours of Taxi's four stands R, G, Y, B, the walls and the passenger.
 struct TaxiStyle {
-  FrameStyle frame{};
+  FrameStyle frame{};  ///< the grid's cells and agent
+  /// R, G, Y, B.
   Rgb stands[4] = {{0xd6, 0x3a, 0x2f}, {0x2a, 0x9d, 0x4a}, {0xe0, 0xb4, 0x20}, {0x1f, 0x4e, 0xc8}};
-  Rgb wall{0x30, 0x2c, 0x28};
-  Rgb passenger{0x8e, 0x44, 0xad};
-  Rgb taxi_with_passenger{0x8e, 0x44, 0xad};
+  Rgb wall{0x30, 0x2c, 0x28};                 ///< walls between cells
+  Rgb passenger{0x8e, 0x44, 0xad};            ///< the waiting passenger
+  Rgb taxi_with_passenger{0x8e, 0x44, 0xad};  ///< the taxi once the passenger is aboard
 };
 
 /// Taxi's 5 x 5 grid: stand cells in their colours (the destination's stand with a wall-

@@ -23,10 +23,13 @@ class RgbImage {
     fill_rect(0, 0, width, height, fill);
   }
 
+  /// Pixels per row.
   [[nodiscard]] int width() const noexcept { return width_; }
+  /// Rows.
   [[nodiscard]] int height() const noexcept { return height_; }
   /// The interleaved RGB bytes (row stride 3 * width()).
   [[nodiscard]] const std::vector<std::uint8_t>& pixels() const noexcept { return pixels_; }
+  /// The interleaved RGB bytes, writable (keep the size).
   [[nodiscard]] std::vector<std::uint8_t>& pixels() noexcept { return pixels_; }
 
   /// The pixel at column x, row y. Throws when outside the image.
@@ -60,6 +63,7 @@ class RgbImage {
     }
   }
 
+  /// Same size and pixels.
   friend bool operator==(const RgbImage&, const RgbImage&) = default;
 
  private:

@@ -50,10 +50,12 @@ class ProgressBar {
     return ProgressBar(!json_mode && is_terminal(stdout));
   }
 
+  /// Whether it draws at all.
   [[nodiscard]] bool enabled() const noexcept { return enabled_; }
   /// Lines drawn so far (for tests).
   [[nodiscard]] int redraws() const noexcept { return redraws_; }
 
+  /// Redraws the bar (observer hook).
   void on_episode_end(const EpisodeEvent& e) {
     if (!enabled_) return;
     const auto now = std::chrono::steady_clock::now();

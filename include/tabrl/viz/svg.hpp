@@ -110,9 +110,9 @@ struct SvgHeatmapOptions {
   std::string colorbar_label;  ///< drawn beside the colour bar
   int cell = 48;               ///< cell side in px
   int precision = -1;          ///< decimals of the cell values; -1: 0 for integers, else 1
-  Scale scale = Scale::linear;
+  Scale scale = Scale::linear;  ///< linear or log colours
   double lo = NAN;  ///< colour range; NaN: the data's min / max (pass both to compare pictures)
-  double hi = NAN;
+  double hi = NAN;  ///< see lo
 };
 
 /// A rows x cols heatmap of `values` (state = row * cols + col): one <rect class="cell"> per
@@ -209,7 +209,9 @@ struct CurveSeries {
 /// one run), and the trailing moving average of the mean (window w: mean of episodes
 /// max(0, e-w+1)..e).
 struct CurveStats {
-  std::vector<double> mean, std, moving_average;
+  std::vector<double> mean;            ///< per episode
+  std::vector<double> std;             ///< per episode
+  std::vector<double> moving_average;  ///< of the mean
 };
 
 /// Computes CurveStats. Throws when there are no runs, runs differ in length, or window < 1.
@@ -252,14 +254,14 @@ struct CurveStats {
 
 /// How svg_learning_curve draws.
 struct LearningCurveOptions {
-  std::string title;
-  std::string x_label = "episode";
-  std::string y_label = "return";
+  std::string title;                ///< drawn on top
+  std::string x_label = "episode";  ///< under the x axis
+  std::string y_label = "return";   ///< beside the y axis
   int window = 10;     ///< moving-average window in episodes
   double y_min = NAN;  ///< axis range; NaN: from the data. Points outside are clipped (and the
   double y_max = NAN;  ///< chart says so), which keeps -5000 outliers from flattening the rest.
-  int width = 760;
-  int height = 420;
+  int width = 760;     ///< px
+  int height = 420;    ///< px
   bool bands = true;  ///< draw mean +- std bands for series with several runs
 };
 
@@ -408,8 +410,8 @@ struct LearningCurveOptions {
 
 /// How svg_policy draws.
 struct SvgPolicyOptions {
-  std::string title;
-  int cell = 48;
+  std::string title;  ///< drawn on top
+  int cell = 48;      ///< cell side in px
   std::vector<std::string> marks;  ///< per state: when non-empty, drawn instead of an arrow
   std::vector<Rgb> fills;          ///< per state cell colour (empty: all light grey)
   std::vector<int> path;           ///< states to highlight (e.g. the greedy rollout)
