@@ -1,29 +1,25 @@
-// Exact checks of what the agents and memories promise beyond the single-update arithmetic:
-// the Double Q-learning coin, every duplicate rule for every minibatch agent, bootstrapping
-// with per-row gamma^k, the SARSA loop executing the action it learned from, n-step over
-// prioritized replay, and the alpha schedule.
+// DoubleQLearningAgent: the reproducible coin, each update changing one table evaluated by the
+// other (online and minibatch, every duplicate rule, the coin predicted), the acting table
+// A + B, and save/load of both tables and the coin.
 
 #include <catch2/catch.hpp>
 
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
-#include <utility>
+#include <limits>
 #include <vector>
 
 #include <tabrl/agents/double_q_learning.hpp>
-#include <tabrl/agents/expected_sarsa.hpp>
 #include <tabrl/agents/q_learning.hpp>
-#include <tabrl/agents/sarsa.hpp>
-#include <tabrl/envs/cliff_walking.hpp>
-#include <tabrl/envs/time_limit.hpp>
-#include <tabrl/replay/n_step.hpp>
-#include <tabrl/replay/prioritized_replay.hpp>
-#include <tabrl/training/schedules.hpp>
-#include <tabrl/training/train.hpp>
-#include <tabrl/training/train_online.hpp>
+#include <tabrl/concepts.hpp>
+#include <tabrl/replay/replay_memory.hpp>
 
-using Catch::Matchers::WithinAbs;
+#include "saveable.hpp"
+
+static_assert(tabrl::MinibatchAgent<tabrl::DoubleQLearningAgent<>, tabrl::ReplayMemory<>>);
+static_assert(tabrl::ReportsTDErrors<tabrl::DoubleQLearningAgent<>>);
+static_assert(tabrl::Saveable<tabrl::DoubleQLearningAgent<>>);
 
 namespace {
 
@@ -40,33 +36,36 @@ std::vector<bool> coins(std::uint64_t seed, int n) {
   return out;
 }
 
-template <class M>
-concept HasUpdatePriorities = requires(M& m, const tabrl::Minibatch& b, const Eigen::VectorXd& e) {
-  m.update_priorities(b, e);
-};
-
-tabrl::Minibatch rows(std::vector<tabrl::Transition> ts) {
+tabrl::Minibatch rows(std::initializer_list<tabrl::Transition> ts) {
   tabrl::Minibatch b;
-  b.resize(static_cast<Eigen::Index>(ts.size()));
-  for (Eigen::Index i = 0; i < b.size(); ++i) {
-    const auto& t = ts[static_cast<std::size_t>(i)];
-    b.states[i] = t.state;
-    b.actions[i] = t.action;
-    b.rewards[i] = t.reward;
-    b.next_states[i] = t.next_state;
-    b.terminated[i] = t.terminated ? 1 : 0;
-  }
+  for (const auto& t : ts) b.push_back(t);
   return b;
 }
 
+// A = [[0, 0], [1, 5]] (argmax_A(s1) = 1), B = [[0, 0], [7, 3]] (argmax_B(s1) = 0).
+tabrl::DoubleQLearningAgent<> hand_agent(std::uint64_t seed,
+                                         tabrl::DuplicateRule rule = tabrl::DuplicateRule::last) {
+  tabrl::DoubleQLearningAgent<> agent(2, 2, {.gamma = 1.0, .alpha = 0.5, .duplicates = rule}, seed);
+  tabrl::QTable<double> a(2, 2), b(2, 2);
+  a << 0, 0, 1, 5;
+  b << 0, 0, 7, 3;
+  agent.set_tables(a, b);
+  return agent;
+}
+
+template <class M>
+concept MutableQ = requires(M& a) { a.q_values()(0, 0) = 1.0; };
+
 }  // namespace
 
-TEST_CASE("DoubleQLearningAgent: the coin is reproducible from coin_seed", "[algorithms]") {
+TEST_CASE("DoubleQLearningAgent: the coin is reproducible from coin_seed", "[agents]") {
+  REQUIRE(tabrl::DoubleQLearningAgent<>::kind() == "DoubleQLearningAgent");
   // Seeds chosen so both tables get updated within the first few flips.
   const auto expected = coins(11, 8);
   REQUIRE(std::count(expected.begin(), expected.end(), true) > 0);
   REQUIRE(std::count(expected.begin(), expected.end(), false) > 0);
   tabrl::DoubleQLearningAgent<> agent(1, 1, {.gamma = 0.0, .alpha = 1.0}, 11);
+  REQUIRE(agent.coin() == tabrl::Rng(11));
   for (int i = 0; i < 8; ++i) {
     agent.set_tables(tabrl::QTable<double>::Zero(1, 1), tabrl::QTable<double>::Zero(1, 1));
     (void)agent.update(tabrl::Transition{0, 0, 1.0, 0, true});
@@ -74,6 +73,9 @@ TEST_CASE("DoubleQLearningAgent: the coin is reproducible from coin_seed", "[alg
     REQUIRE(agent.table_a()(0, 0) == (expected[static_cast<std::size_t>(i)] ? 1.0 : 0.0));
     REQUIRE(agent.table_b()(0, 0) == (expected[static_cast<std::size_t>(i)] ? 0.0 : 1.0));
   }
+  tabrl::Rng after(11);
+  for (int i = 0; i < 8; ++i) (void)after();
+  REQUIRE(agent.coin() == after);  // one draw per update
   // Two agents with the same seed make the same choices; a copy continues the same stream.
   tabrl::DoubleQLearningAgent<> x(2, 2, {}, 5), y(2, 2, {}, 5);
   for (int i = 0; i < 50; ++i) {
@@ -83,10 +85,61 @@ TEST_CASE("DoubleQLearningAgent: the coin is reproducible from coin_seed", "[alg
   }
   REQUIRE(x.table_a() == y.table_a());
   REQUIRE(x.table_b() == y.table_b());
+  auto z = x;
+  const tabrl::Transition t{0, 1, 1.0, 1, false};
+  REQUIRE(x.update(t) == z.update(t));
+  REQUIRE(x.table_a() == z.table_a());
 }
 
-TEST_CASE("DoubleQLearningAgent: minibatch update by hand for each duplicate rule",
-          "[algorithms]") {
+TEST_CASE("DoubleQLearningAgent: each online update changes one table, evaluated by the other",
+          "[agents]") {
+  // The coin is predicted, so each seed's expected table is known.
+  bool saw_a = false, saw_b = false;
+  for (std::uint64_t seed = 40; seed < 46; ++seed) {
+    const bool update_a = coins(seed, 1)[0];
+    (update_a ? saw_a : saw_b) = true;
+    auto agent = hand_agent(seed);
+    REQUIRE(agent.q(1, 0) == 8.0);  // acting uses A + B
+    const double delta = agent.update(tabrl::Transition{0, 0, 1.0, 1, false});
+    CAPTURE(seed, update_a);
+    if (update_a) {
+      // A(0,0) += 0.5 * (1 + B(1, argmax A(1)) - 0) = 0.5 * (1 + 3) = 2
+      REQUIRE(delta == 4.0);
+      REQUIRE(agent.table_a()(0, 0) == 2.0);
+      REQUIRE(agent.table_b()(0, 0) == 0.0);
+    } else {
+      // B(0,0) += 0.5 * (1 + A(1, argmax B(1)) - 0) = 0.5 * (1 + 1) = 1
+      REQUIRE(delta == 2.0);
+      REQUIRE(agent.table_b()(0, 0) == 1.0);
+      REQUIRE(agent.table_a()(0, 0) == 0.0);
+    }
+    REQUIRE(agent.q(0, 0) == agent.table_a()(0, 0) + agent.table_b()(0, 0));
+    // A terminated transition does not bootstrap from either table.
+    auto end = hand_agent(seed);
+    REQUIRE(end.update(tabrl::Transition{0, 1, -2.0, 1, true}) == -2.0);
+    REQUIRE(end.q(0, 1) == -1.0);
+  }
+  REQUIRE((saw_a && saw_b));  // both branches exercised by the seeds above
+
+  // The coin is fair: over many updates each table is chosen about half the time.
+  tabrl::DoubleQLearningAgent<> coin(1, 1, {.gamma = 0.0, .alpha = 1.0}, 7);
+  int a_updates = 0;
+  for (int i = 0; i < 10000; ++i) {
+    coin.set_tables(tabrl::QTable<double>::Zero(1, 1), tabrl::QTable<double>::Zero(1, 1));
+    (void)coin.update(tabrl::Transition{0, 0, 1.0, 0, true});
+    a_updates += coin.table_a()(0, 0) == 1.0 ? 1 : 0;
+  }
+  REQUIRE(std::abs(a_updates - 5000) < 250);  // 5 standard deviations (sd = 50)
+
+  tabrl::DoubleQLearningAgent<> checked(3, 2);
+  REQUIRE_THROWS_WITH(checked.update(tabrl::Transition{0, 2, 0.0, 1, false}),
+                      "tabrl::DoubleQLearningAgent::update: action must be in [0, 2), got 2");
+  REQUIRE_THROWS_WITH(checked.update(tabrl::Transition{0, 0, 0.0, 3, false}),
+                      "tabrl::DoubleQLearningAgent::update: state must be in [0, 3), got 3");
+  REQUIRE(checked.coin() == tabrl::Rng(0));  // a refused update flips no coin
+}
+
+TEST_CASE("DoubleQLearningAgent: minibatch update by hand for each duplicate rule", "[agents]") {
   // A = [[0, 0], [1, 5]], B = [[0, 0], [7, 3]], gamma 1, alpha 0.5. Two rows for (0, 0):
   //   (r = 1, s' = 1) and (r = 3, terminated).
   // Updating A: argmax A(1) = 1 -> B(1, 1) = 3: errors 1 + 3 - 0 = 4 and 3 - 0 = 3.
@@ -108,17 +161,14 @@ TEST_CASE("DoubleQLearningAgent: minibatch update by hand for each duplicate rul
     }
     return {};
   };
+  // One row (0, 1, r = 1, s' = 1): A gets 0.5 * (1 + 3) = 2 or B gets 0.5 * (1 + 1) = 1.
+  const auto single = rows({{0, 1, 1.0, 1, false}});
   bool saw_a = false, saw_b = false;
   for (std::uint64_t seed = 0; seed < 6; ++seed) {
     const bool update_a = coins(seed, 1)[0];
     (update_a ? saw_a : saw_b) = true;
     for (const auto rule : all_rules) {
-      tabrl::DoubleQLearningAgent<> agent(2, 2, {.gamma = 1.0, .alpha = 0.5, .duplicates = rule},
-                                          seed);
-      tabrl::QTable<double> a(2, 2), b(2, 2);
-      a << 0, 0, 1, 5;
-      b << 0, 0, 7, 3;
-      agent.set_tables(a, b);
+      auto agent = hand_agent(seed, rule);
       agent.update(batch);
       const Expected e = expected(rule, update_a);
       CAPTURE(seed, static_cast<int>(rule), update_a);
@@ -130,169 +180,131 @@ TEST_CASE("DoubleQLearningAgent: minibatch update by hand for each duplicate rul
       REQUIRE(agent.q(1, 1) == 8.0);      // untouched rows keep their sum
       REQUIRE(agent.last_td_errors()[0] == e.first_error);
       REQUIRE(agent.last_td_errors()[1] == e.second_error);
+
+      auto one = hand_agent(seed, rule);
+      one.update(single);
+      REQUIRE(one.table_a()(0, 1) == (update_a ? 2.0 : 0.0));
+      REQUIRE(one.table_b()(0, 1) == (update_a ? 0.0 : 1.0));
+      REQUIRE(one.q(0, 1) == one.table_a()(0, 1) + one.table_b()(0, 1));
+      REQUIRE(one.last_td_errors()[0] == (update_a ? 4.0 : 2.0));
     }
   }
   REQUIRE((saw_a && saw_b));  // both branches exercised by the seeds above
 }
 
-TEST_CASE("QLearningAgent and ExpectedSarsaAgent bootstrap with each row's gamma^k",
-          "[algorithms][nstep]") {
-  // Q = [[0, 0], [2, 4]]; the agent's own gamma (0.9) must be ignored when discounts exist.
-  // rows: (0,0,r=1,s'=1, d=0.25), (0,1,r=2,s'=1, d=0.5), (0,0,r=0,terminated, d=0.125)
-  // Q-learning errors: 1 + 0.25*4 = 2, 2 + 0.5*4 = 4, 0 - 0 = 0 (pre-update table).
-  //   Q(0,1) = 2 under every rule. Q(0,0): last 0; mean 0.5 * (2+0)/2 = 0.5;
-  //   sequential 1 then 1 + 0.5 * (0 - 1) = 0.5.
-  auto batch = rows({{0, 0, 1.0, 1, false}, {0, 1, 2.0, 1, false}, {0, 0, 0.0, 1, true}});
-  batch.discounts.resize(3);
-  batch.discounts << 0.25, 0.5, 0.125;
-  const double q00[] = {0.0, 0.5, 0.5};
-  for (int r = 0; r < 3; ++r) {
-    tabrl::QLearningAgent<> agent(2, 2, {.gamma = 0.9, .alpha = 0.5, .duplicates = all_rules[r]});
-    agent.q_values() << 0, 0, 2, 4;
-    agent.update(batch);
-    CAPTURE(r);
-    REQUIRE(agent.q(0, 0) == q00[r]);
-    REQUIRE(agent.q(0, 1) == 2.0);
-    REQUIRE(agent.last_td_errors()[0] == 2.0);
-    REQUIRE(agent.last_td_errors()[1] == 4.0);
+TEST_CASE("DoubleQLearningAgent: the acting table is read-only and always A + B", "[agents]") {
+  static_assert(!MutableQ<tabrl::DoubleQLearningAgent<>>);  // set_tables is the way in
+  static_assert(MutableQ<tabrl::QLearningAgent<>>);        // one-table agents stay writable
+  tabrl::DoubleQLearningAgent<> agent(2, 2, {.gamma = 0.5, .alpha = 0.5}, 3);
+  tabrl::QTable<double> a(2, 2), b(2, 2);
+  a << 1, 2, 3, 4;
+  b << 10, 20, 30, 40;
+  agent.set_tables(a, b);
+  REQUIRE(agent.q_values() == a + b);
+  REQUIRE(agent.table_a() == a);
+  REQUIRE(agent.table_b() == b);
+  for (int i = 0; i < 20; ++i) {
+    (void)agent.update(tabrl::Transition{i % 2, (i / 2) % 2, 1.0, (i + 1) % 2, i % 3 == 0});
+    REQUIRE(agent.q_values() == agent.table_a() + agent.table_b());
   }
-  // Expected SARSA, epsilon 0.5: E[s1] = 0.5 * 3 + 0.5 * 4 = 3.5. Row 1: 1 + 0.25 * 3.5 = 1.875.
+  // ... and after minibatch updates, every rule (sequential writes each row in turn).
   for (const auto rule : all_rules) {
-    tabrl::ExpectedSarsaAgent<> agent(
-        2, 2, {.gamma = 0.9, .alpha = 0.5, .epsilon = 0.5, .duplicates = rule});
-    agent.q_values() << 0, 0, 2, 4;
-    auto one = rows({{0, 0, 1.0, 1, false}});
-    one.discounts.resize(1);
-    one.discounts << 0.25;
-    agent.update(one);
-    REQUIRE(agent.last_td_errors()[0] == 1.875);
-    REQUIRE(agent.q(0, 0) == 0.9375);
+    agent.set_duplicates(rule);
+    for (int i = 0; i < 10; ++i) {
+      agent.update(rows({{0, 0, 1.0, 1, false}, {1, 1, -2.0, 0, false}, {0, 0, 0.5, 0, i % 2 == 0}}));
+      REQUIRE(agent.q_values() == agent.table_a() + agent.table_b());
+    }
   }
+  tabrl::Rng rng(0);
+  REQUIRE(agent.greedy_action(0, rng) == (agent.q(0, 1) > agent.q(0, 0) ? 1 : 0));
+  REQUIRE_THROWS_WITH(agent.set_tables(tabrl::QTable<double>::Zero(3, 2), b),
+                      "tabrl::DoubleQLearningAgent::set_tables: tables must keep their shape 2 x 2, "
+                      "got 3 x 2 and 2 x 2");
+  REQUIRE_THROWS_AS(agent.set_tables(a, tabrl::QTable<double>::Zero(2, 3)), tabrl::InvalidArgument);
+  REQUIRE(agent.q_values() == agent.table_a() + agent.table_b());
 }
 
 namespace {
-
-// An on-policy agent that records what the loop asks of it.
-struct RecordingSarsa {
-  static constexpr bool on_policy = true;
-  [[nodiscard]] int num_states() const { return tabrl::CliffWalking::num_states(); }
-  [[nodiscard]] int num_actions() const { return 4; }
-  int act(int /*state*/, tabrl::Rng& rng) const {
-    return static_cast<int>(tabrl::uniform_index(rng, 4));
+// DoubleQLearningAgent's payload field by field: settings, table A, table B, the coin's state.
+struct DoubleFields {
+  double gamma = 0.9, alpha = 0.25, epsilon = 0.05;
+  std::uint8_t rule = 2;
+  std::uint8_t scalar_a = 2, scalar_b = 2;
+  std::uint64_t rows_a = 2, rows_b = 2;
+  std::vector<double> a{1, 2, 3, 4}, b{-1, 0.5, 0.25, 8};
+  std::uint64_t coin[4] = {1, 2, 3, 4};
+  [[nodiscard]] tabrl::test::Bytes bytes() const {
+    return tabrl::test::payload([this](tabrl::BinaryWriter& w) {
+      w.value(gamma);
+      w.value(alpha);
+      w.value(epsilon);
+      w.value(rule);
+      w.value(scalar_a);
+      w.value(rows_a);
+      w.value(std::uint64_t{2});
+      w.array(a.data(), a.size());
+      w.value(scalar_b);
+      w.value(rows_b);
+      w.value(std::uint64_t{2});
+      w.array(b.data(), b.size());
+      for (const std::uint64_t word : coin) w.value(word);
+    });
   }
-  void update(const tabrl::Transition& t, int next_action) { updates.emplace_back(t, next_action); }
-  std::vector<std::pair<tabrl::Transition, int>> updates;
 };
-
-// CliffWalking that records every action it executes.
-struct RecordingCliff {
-  tabrl::CliffWalking env;
-  std::vector<int> executed;
-  [[nodiscard]] int num_states() const { return env.num_states(); }
-  [[nodiscard]] int num_actions() const { return env.num_actions(); }
-  int reset(std::uint64_t seed) { return env.reset(seed); }
-  tabrl::StepResult step(int action) {
-    executed.push_back(action);
-    return env.step(action);
-  }
-};
-
 }  // namespace
 
-TEST_CASE("train_online: SARSA learns from a' and then executes that same a'", "[algorithms]") {
-  RecordingSarsa agent;
-  tabrl::TimeLimit<RecordingCliff> env(RecordingCliff{}, 25);  // truncations as well as ends
-  const auto log = tabrl::train_online(agent, env, {.episodes = 40, .seed = 9});
-  const auto& executed = env.unwrapped().executed;
-  REQUIRE(agent.updates.size() == executed.size());
-  REQUIRE(static_cast<std::int64_t>(executed.size()) == log.env_steps);
-  std::size_t k = 0;
-  int truncated = 0;
-  for (const auto length : log.lengths) {
-    for (std::int64_t j = 0; j < length; ++j, ++k) {
-      const auto& [t, next_action] = agent.updates[k];
-      REQUIRE(t.action == executed[k]);
-      if (j + 1 < length) {
-        REQUIRE(next_action == executed[k + 1]);  // the a' it learned from is the one taken
-        REQUIRE(t.next_state == agent.updates[k + 1].first.state);
-      } else if (!t.terminated) {
-        ++truncated;  // a' was drawn to bootstrap from, but the episode was cut
-      }
+TEST_CASE("DoubleQLearningAgent save/load: both tables and the coin, every rejection",
+          "[agents][saveable]") {
+  tabrl::DoubleQLearningAgent<> agent(2, 2, {}, 99);
+  tabrl::test::load_from(agent, DoubleFields{}.bytes());
+  REQUIRE(agent.gamma() == 0.9);
+  REQUIRE(agent.duplicates() == tabrl::DuplicateRule::sequential);
+  REQUIRE(agent.table_a()(1, 1) == 4.0);
+  REQUIRE(agent.table_b()(1, 1) == 8.0);
+  REQUIRE(agent.q(1, 1) == 12.0);  // the acting table is rebuilt as A + B
+  REQUIRE(agent.q(0, 1) == 2.5);
+  REQUIRE(agent.coin().state() == tabrl::Rng::state_type{1, 2, 3, 4});
+  REQUIRE(tabrl::test::saved(agent) == DoubleFields{}.bytes());
+
+  // A trained agent round-trips and then flips the same coins and learns the same values.
+  for (const auto rule : all_rules) {
+    tabrl::DoubleQLearningAgent<> from(2, 2, {.gamma = 0.8, .alpha = 0.3, .duplicates = rule}, 21);
+    for (int i = 0; i < 15; ++i) {
+      (void)from.update(tabrl::Transition{i % 2, (i / 3) % 2, 0.5 * i - 2, (i + 1) % 2, i % 4 == 3});
     }
-  }
-  REQUIRE(truncated > 0);
-}
-
-TEST_CASE("NStepReplay over PrioritizedReplay: discounts, weights and priority updates",
-          "[algorithms][nstep][per]") {
-  using PER = tabrl::PrioritizedReplay<>;
-  tabrl::NStepReplay<PER> m(PER(16, {.alpha = 1.0, .beta = 0.5, .beta_steps = 10}), 2, 0.5);
-  m.push(tabrl::Transition{0, 0, 1.0, 1, false});
-  m.push(tabrl::Transition{1, 1, 2.0, 2, false});  // emits (0, 0, 1 + 0.5*2 = 2, s'=2, 0.25)
-  m.push(tabrl::Transition{2, 2, 4.0, 3, true});   // emits (1, 1, 2 + 2 = 4, 3, T), (2, 2, 4, 3, T)
-  REQUIRE(m.size() == 3);
-  REQUIRE(m.memory().memory()[0] == tabrl::Transition{0, 0, 2.0, 2, false});
-  REQUIRE(m.memory().memory()[1] == tabrl::Transition{1, 1, 4.0, 3, true});
-  REQUIRE(m.discount_at(0) == 0.25);
-  REQUIRE(m.memory().tree().total() == 3.0);  // each entered at the initial max priority 1
-  tabrl::Minibatch batch;
-  tabrl::Rng rng(4);
-  m.sample(3, rng, batch);
-  REQUIRE(batch.discounts.size() == 3);
-  REQUIRE(batch.weights.size() == 3);
-  REQUIRE(batch.weights.maxCoeff() == 1.0);
-  Eigen::VectorXd errors = Eigen::VectorXd::Constant(3, 2.5);
-  m.update_priorities(batch, errors);  // forwarded: p = 2.5 + epsilon for the sampled slots
-  for (Eigen::Index i = 0; i < 3; ++i) {
-    REQUIRE_THAT(m.memory().tree().get(static_cast<std::size_t>(batch.slots[i])),
-                 WithinAbs(2.5 + 1e-6, 1e-15));
-  }
-  static_assert(HasUpdatePriorities<tabrl::NStepReplay<PER>>);
-  static_assert(!HasUpdatePriorities<tabrl::NStepReplay<>>);  // train() then skips the call
-}
-
-TEST_CASE("n = 1 over either memory trains exactly like that memory, with gamma < 1",
-          "[algorithms][nstep]") {
-  tabrl::TimeLimit<tabrl::CliffWalking> env(tabrl::CliffWalking{}, 100);
-  const tabrl::TDOptions cfg{.gamma = 0.9, .alpha = 0.7, .epsilon = 0.2};
-  const tabrl::TrainOptions options{.episodes = 40, .batch_size = 16, .seed = 13};
-  {
-    tabrl::QLearningAgent<> plain(48, 4, cfg), nstep(48, 4, cfg);
-    tabrl::ReplayMemory<> memory(1000, tabrl::Sampling::with_replacement);
-    tabrl::NStepReplay<> one(tabrl::ReplayMemory<>(1000, tabrl::Sampling::with_replacement), 1,
-                             0.9);
-    REQUIRE(tabrl::train(plain, env, memory, options) == tabrl::train(nstep, env, one, options));
-    REQUIRE(plain.q_values() == nstep.q_values());
-  }
-  {
-    using PER = tabrl::PrioritizedReplay<>;
-    tabrl::ExpectedSarsaAgent<> plain(48, 4, cfg), nstep(48, 4, cfg);
-    PER memory(1000, {.beta_steps = 500});
-    tabrl::NStepReplay<PER> one(PER(1000, {.beta_steps = 500}), 1, 0.9);
-    REQUIRE(tabrl::train(plain, env, memory, options) == tabrl::train(nstep, env, one, options));
-    REQUIRE(plain.q_values() == nstep.q_values());
-    REQUIRE(memory.tree().total() == one.memory().tree().total());
-  }
-}
-
-TEST_CASE("Schedules: exact messages; AlphaSchedule drives the learning rate",
-          "[algorithms][schedules]") {
-  REQUIRE_THROWS_WITH(tabrl::Schedule::exponential(1, 0, 1.5),
-                      "tabrl::Schedule::exponential: rate must be in (0, 1], got 1.5");
-  REQUIRE_THROWS_WITH(tabrl::Schedule::linear(std::nan(""), 0, 3),
-                      Catch::StartsWith("tabrl::Schedule::linear: start must be finite, got "));
-  tabrl::CliffWalking env;
-  tabrl::QLearningAgent<> agent(48, 4, {.gamma = 1.0, .alpha = 1.0, .epsilon = 0.1});
-  std::vector<double> seen;
-  struct Both {
-    tabrl::AlphaSchedule<tabrl::QLearningAgent<>> alpha;
-    std::vector<double>& seen;
-    void on_episode_end(const tabrl::EpisodeEvent& e) {
-      alpha.on_episode_end(e);
-      seen.push_back(alpha.agent.alpha());
+    tabrl::DoubleQLearningAgent<> into(2, 2, {}, 1);
+    tabrl::test::require_round_trip(from, into);
+    REQUIRE(into.duplicates() == rule);
+    REQUIRE(into.coin() == from.coin());
+    REQUIRE(into.q_values() == from.q_values());
+    const auto batch = rows({{0, 0, 1.0, 1, false}, {1, 1, 2.0, 0, true}, {0, 0, -1.0, 1, false}});
+    for (int i = 0; i < 6; ++i) {
+      from.update(batch);
+      into.update(batch);
     }
-  } obs{{agent, tabrl::Schedule::exponential(1.0, 0.0, 0.5)}, seen};
-  tabrl::ReplayMemory<> memory(500);
-  (void)tabrl::train(agent, env, memory, {.episodes = 4, .batch_size = 8}, obs);
-  REQUIRE(seen == std::vector<double>{0.5, 0.25, 0.125, 0.0625});
+    REQUIRE(tabrl::test::saved(into) == tabrl::test::saved(from));
+  }
+
+  using tabrl::FormatProblem;
+  auto with = [](auto change) {
+    DoubleFields f;
+    change(f);
+    return f.bytes();
+  };
+  tabrl::test::require_truncations_rejected(agent, DoubleFields{}.bytes());
+  tabrl::test::require_rejected(agent, with([](DoubleFields& f) { f.alpha = 0.0; }), FormatProblem::value,
+                                "alpha must be in (0, 1], got 0");
+  tabrl::test::require_rejected(agent, with([](DoubleFields& f) { f.rule = 9; }), FormatProblem::value,
+                                "duplicate rule must be 0, 1 or 2, got 9");
+  tabrl::test::require_rejected(agent, with([](DoubleFields& f) { f.scalar_b = 1; }),
+                                FormatProblem::scalar_type, "table B scalar differs from the agent's");
+  tabrl::test::require_rejected(agent, with([](DoubleFields& f) { f.rows_a = 3; f.a.resize(6); }),
+                                FormatProblem::shape, "table A is 3 x 2, the agent's is 2 x 2");
+  tabrl::test::require_rejected(agent, with([](DoubleFields& f) { f.a[3] = std::nan(""); }),
+                                FormatProblem::value, "table A (1, 1) must be finite, got nan");
+  tabrl::test::require_rejected(agent, with([](DoubleFields& f) { f.b[2] = std::numeric_limits<double>::infinity(); }),
+                                FormatProblem::value, "table B (1, 0) must be finite, got inf");
+  tabrl::test::require_rejected(agent, with([](DoubleFields& f) { std::fill(f.coin, f.coin + 4, 0U); }),
+                                FormatProblem::value, "coin generator state is all zero");
+  REQUIRE(agent.coin().state() == tabrl::Rng::state_type{1, 2, 3, 4});
 }

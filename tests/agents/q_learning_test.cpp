@@ -1,4 +1,5 @@
-// TDAgent policies and QLearningAgent updates, with values computed by hand.
+// QLearningAgent: the online rule and the minibatch rule (every duplicate rule) by hand,
+// range checks before any write, float tables.
 
 #include <catch2/catch.hpp>
 
@@ -11,86 +12,7 @@
 #include <tabrl/agents/q_learning.hpp>
 #include <tabrl/replay/replay_memory.hpp>
 
-#include "stats.hpp"
-
 using Catch::Matchers::WithinAbs;
-
-TEST_CASE("TDAgent: hyperparameters outside their range throw, naming them", "[agents]") {
-  using A = tabrl::QLearningAgent<>;
-  const double nan = std::numeric_limits<double>::quiet_NaN();
-  REQUIRE_THROWS_WITH(A(48, 4, {.gamma = -0.1}), "tabrl::QLearningAgent: gamma must be in [0, 1], got -0.10000000000000001");
-  REQUIRE_THROWS_WITH(A(48, 4, {.gamma = 1.5}), Catch::Contains("gamma must be in [0, 1], got 1.5"));
-  REQUIRE_THROWS_WITH(A(48, 4, {.gamma = nan}), Catch::Contains("gamma must be in [0, 1], got nan"));
-  REQUIRE_THROWS_WITH(A(48, 4, {.alpha = 0.0}), "tabrl::QLearningAgent: alpha must be in (0, 1], got 0");
-  REQUIRE_THROWS_WITH(A(48, 4, {.alpha = 1.5}), "tabrl::QLearningAgent: alpha must be in (0, 1], got 1.5");
-  REQUIRE_THROWS_WITH(A(48, 4, {.alpha = nan}), Catch::Contains("alpha must be in (0, 1]"));
-  REQUIRE_THROWS_WITH(A(48, 4, {.epsilon = -0.5}), Catch::Contains("epsilon must be in [0, 1], got -0.5"));
-  REQUIRE_THROWS_WITH(A(48, 4, {.epsilon = 2.0}), Catch::Contains("epsilon must be in [0, 1], got 2"));
-  REQUIRE_THROWS_WITH(A(0, 4), "tabrl::QLearningAgent: num_states must be >= 1, got 0");
-  REQUIRE_THROWS_WITH(A(48, 0), "tabrl::QLearningAgent: num_actions must be >= 1, got 0");
-  // Boundaries are accepted.
-  REQUIRE_NOTHROW(A(1, 1, {.gamma = 0.0, .alpha = 1.0, .epsilon = 0.0}));
-  REQUIRE_NOTHROW(A(1, 1, {.gamma = 1.0, .alpha = 1e-9, .epsilon = 1.0}));
-  A agent(2, 2);
-  REQUIRE_THROWS_AS(agent.set_alpha(0.0), tabrl::InvalidArgument);
-  REQUIRE(agent.alpha() == 0.5);  // a rejected value leaves the old one
-  agent.set_epsilon(0.25);
-  REQUIRE(agent.epsilon() == 0.25);
-  REQUIRE(agent.q_values().rows() == 2);
-  REQUIRE((agent.q_values().array() == 0.0).all());
-}
-
-TEST_CASE("TDAgent: out-of-range states and actions throw", "[agents]") {
-  tabrl::QLearningAgent<> agent(3, 2);
-  tabrl::Rng rng(0);
-  REQUIRE_THROWS_WITH(agent.greedy_action(3, rng),
-                      "tabrl::QLearningAgent::greedy_action: state must be in [0, 3), got 3");
-  REQUIRE_THROWS_AS(agent.epsilon_greedy_action(-1, rng), tabrl::InvalidArgument);
-  REQUIRE_THROWS_AS(agent.q(0, 2), tabrl::InvalidArgument);
-  REQUIRE_THROWS_WITH(agent.update(tabrl::Transition{0, 5, 0.0, 1, false}),
-                      Catch::Contains("action must be in [0, 2), got 5"));
-  REQUIRE_THROWS_WITH(agent.update(tabrl::Transition{0, 0, 0.0, 9, false}),
-                      Catch::Contains("state must be in [0, 3), got 9"));
-  REQUIRE_THROWS_WITH(agent.update(tabrl::Transition{0, 0, std::nan(""), 1, false}),
-                      Catch::Contains("reward must be finite"));
-  REQUIRE((agent.q_values().array() == 0.0).all());  // rejected updates change nothing
-}
-
-TEST_CASE("TDAgent: greedy_action breaks ties uniformly and is exact without ties",
-          "[agents][statistics]") {
-  tabrl::QLearningAgent<> agent(2, 4);
-  agent.q_values().row(0) << 1.0, 3.0, 3.0, 3.0;  // tie among 1, 2, 3
-  agent.q_values().row(1) << 0.0, -1.0, 2.0, 1.0;
-  tabrl::Rng rng(5);
-  std::vector<double> counts(3, 0.0);
-  constexpr int n = 30000;
-  for (int i = 0; i < n; ++i) {
-    const int a = agent.greedy_action(0, rng);
-    REQUIRE(a >= 1);
-    counts[static_cast<std::size_t>(a - 1)] += 1;
-    REQUIRE(agent.greedy_action(1, rng) == 2);
-  }
-  REQUIRE(tabrl::test::chi_square_uniform(counts) < 13.82);  // 2 dof, 0.999 quantile
-
-  // Without a tie no randomness is consumed.
-  tabrl::Rng a(1), b(1);
-  (void)agent.greedy_action(1, a);
-  REQUIRE(a == b);
-}
-
-TEST_CASE("TDAgent: epsilon-greedy explores with probability epsilon", "[agents][statistics]") {
-  tabrl::QLearningAgent<> agent(1, 4, {.epsilon = 0.3});
-  agent.q_values().row(0) << 0.0, 0.0, 5.0, 0.0;
-  tabrl::Rng rng(8);
-  std::vector<double> counts(4, 0.0);
-  constexpr int n = 40000;
-  for (int i = 0; i < n; ++i) counts[static_cast<std::size_t>(agent.act(0, rng))] += 1;
-  // P(2) = 0.7 + 0.3/4 = 0.775; each other action 0.075. 3 dof, 0.999 quantile 16.27.
-  REQUIRE(tabrl::test::chi_square(counts, {0.075, 0.075, 0.775, 0.075}) < 16.27);
-  tabrl::QLearningAgent<> greedy(1, 4, {.epsilon = 0.0});
-  greedy.q_values().row(0) << 0.0, 0.0, 5.0, 0.0;
-  for (int i = 0; i < 100; ++i) REQUIRE(greedy.act(0, rng) == 2);
-}
 
 TEST_CASE("QLearningAgent: online update by hand", "[agents]") {
   tabrl::QLearningAgent<> agent(3, 2, {.gamma = 0.9, .alpha = 0.5});
@@ -104,6 +26,23 @@ TEST_CASE("QLearningAgent: online update by hand", "[agents]") {
   REQUIRE(agent.q(1, 0) == 3.0);
 }
 
+TEST_CASE("QLearningAgent: online update by hand on a 4-action table", "[agents]") {
+  // 4 actions take the engine's fixed-width row: the max must still cover all four.
+  tabrl::QLearningAgent<> agent(2, 4, {.gamma = 0.5, .alpha = 0.25});
+  agent.q_values() << 0, 0, 0, 0, 1, -2, 3, 6;
+  // target = -1 + 0.5 * 6 = 2; delta = 2; Q(0,2) = 0.5
+  REQUIRE(agent.update(tabrl::Transition{0, 2, -1.0, 1, false}) == 2.0);
+  REQUIRE(agent.q(0, 2) == 0.5);
+  agent.q_values()(1, 3) = -5.0;  // now the max of s1 is its third entry
+  // target = 1 + 0.5 * 3 = 2.5; delta = 2.5 - 0 = 2.5; Q(0,0) = 0.625
+  REQUIRE(agent.update(tabrl::Transition{0, 0, 1.0, 1, false}) == 2.5);
+  REQUIRE(agent.q(0, 0) == 0.625);
+  // gamma 0.5 on a self-loop: target 0 + 0.5 * max(0.625, 0, 0.5, 0) = 0.3125 from Q(0,1) = 0
+  REQUIRE(agent.update(tabrl::Transition{0, 1, 0.0, 0, false}) == 0.3125);
+  REQUIRE(agent.q(0, 1) == 0.078125);
+  REQUIRE(agent.q(1, 0) == 1.0);  // other entries untouched
+}
+
 namespace {
 // Q before the update (3 states x 2 actions, gamma 0.5, alpha 0.5):
 //   Q = [[1, 2], [3, 0], [0, 4]]
@@ -112,14 +51,17 @@ namespace {
 //   r1: (s=0, a=0, r=1,  s'=1)                   delta = 1 + .5*3 - 1      = 1.5
 //   r2: (s=0, a=0, r=-2, s'=2)                   delta = -2 + .5*4 - 1     = -1
 //   r3: (s=0, a=0, r=0,  s'=0, terminated)       delta = 0 - 1             = -1
-tabrl::Minibatch hand_batch() {
-  tabrl::Minibatch b;
-  b.resize(4);
-  b.states << 1, 0, 0, 0;
-  b.actions << 1, 0, 0, 0;
-  b.rewards << 10, 1, -2, 0;
-  b.next_states << 0, 1, 2, 0;
-  b.terminated << 1, 0, 0, 1;
+template <class Batch = tabrl::Minibatch>
+Batch hand_batch(int bad_row = -1, int column = -1, int value = 0) {
+  int rows[4][4] = {{1, 1, 10, 0}, {0, 0, 1, 1}, {0, 0, -2, 2}, {0, 0, 0, 0}};  // s, a, r, s'
+  const bool terminated[4] = {true, false, false, true};
+  if (bad_row >= 0) rows[bad_row][column] = value;
+  Batch b;
+  for (int i = 0; i < 4; ++i) {
+    b.push_back(static_cast<typename Batch::index_type>(rows[i][0]),
+                static_cast<typename Batch::action_type>(rows[i][1]), rows[i][2],
+                static_cast<typename Batch::index_type>(rows[i][3]), terminated[i]);
+  }
   return b;
 }
 tabrl::QLearningAgent<> hand_agent(tabrl::DuplicateRule rule) {
@@ -189,8 +131,8 @@ TEST_CASE("QLearningAgent minibatch: without duplicates all rules equal online u
     bool clash = false;
     for (Eigen::Index i = 0; i < 16 && !clash; ++i) {
       for (Eigen::Index j = 0; j < 16; ++j) {
-        if (i != j && batch.states[i] == batch.states[j]) clash = true;
-        if (batch.next_states[j] == batch.states[i]) clash = true;
+        if (i != j && batch.state(i) == batch.state(j)) clash = true;
+        if (batch.next_state(j) == batch.state(i)) clash = true;
       }
     }
     if (clash) continue;
@@ -211,14 +153,21 @@ TEST_CASE("QLearningAgent minibatch: without duplicates all rules equal online u
 }
 
 TEST_CASE("QLearningAgent minibatch: bad indices throw and leave the table", "[agents]") {
-  tabrl::QLearningAgent<> agent(3, 2);
-  auto batch = hand_batch();
-  batch.next_states[2] = 3;
-  REQUIRE_THROWS_WITH(agent.update(batch), Catch::Contains("state must be in [0, 3), got 3"));
-  batch = hand_batch();
-  batch.actions[1] = -1;
-  REQUIRE_THROWS_WITH(agent.update(batch), Catch::Contains("action must be in [0, 2), got -1"));
-  REQUIRE((agent.q_values().array() == 0.0).all());
+  using Wide = tabrl::BasicMinibatch<double, std::int32_t, std::int32_t>;
+  for (const auto rule : {tabrl::DuplicateRule::last, tabrl::DuplicateRule::mean,
+                          tabrl::DuplicateRule::sequential}) {
+    CAPTURE(static_cast<int>(rule));
+    tabrl::QLearningAgent<> agent(3, 2, {.duplicates = rule});
+    REQUIRE_THROWS_WITH(agent.update(hand_batch(2, 3, 3)),
+                        "tabrl::QLearningAgent::update: state must be in [0, 3), got 3");
+    REQUIRE_THROWS_WITH(agent.update(hand_batch<Wide>(1, 1, -1)),
+                        "tabrl::QLearningAgent::update: action must be in [0, 2), got -1");
+    REQUIRE_THROWS_WITH(agent.update(hand_batch(3, 1, 2)),
+                        "tabrl::QLearningAgent::update: action must be in [0, 2), got 2");
+    REQUIRE_THROWS_WITH(agent.update(hand_batch(0, 0, 5)),
+                        "tabrl::QLearningAgent::update: state must be in [0, 3), got 5");
+    REQUIRE((agent.q_values().array() == 0.0).all());
+  }
 }
 
 TEST_CASE("QLearningAgent<float> learns with float tables", "[agents]") {
@@ -230,36 +179,37 @@ TEST_CASE("QLearningAgent<float> learns with float tables", "[agents]") {
   STATIC_REQUIRE(std::is_same_v<decltype(agent.q(0, 0)), float>);
 }
 
-TEST_CASE("TDAgent: greedy_policy takes the first maximum", "[agents]") {
-  tabrl::QLearningAgent<> agent(3, 2);
-  agent.q_values() << 1, 2, 3, 3, 0, -1;
-  const Eigen::Vector3i expected(1, 0, 0);
-  REQUIRE(agent.greedy_policy() == expected);
-}
-
 // A minibatch's columns are scanned for range before a 4-action update takes the gather
 // without per-row checks; a bad row must still throw, naming the first bad index, and leave
 // the table as it was: every column, too large and negative, for both index widths.
 TEMPLATE_TEST_CASE("QLearningAgent minibatch, 4 actions: every bad index throws exactly",
                    "[agents]", std::int32_t, std::int64_t) {
-  using Batch = tabrl::BasicMinibatch<double, TestType>;
+  using Batch = tabrl::BasicMinibatch<double, TestType, TestType>;
   tabrl::QLearningAgent<> agent(5, 4, {.gamma = 0.5, .alpha = 0.5});
   Eigen::Map<Eigen::VectorXd>(agent.q_values().data(), 20).setLinSpaced(-1.0, 1.0);
   const auto before = agent.q_values();
-  auto good = [] {
+  // Rows (s, a, r, s', terminated); a case replaces one index.
+  struct Row {
+    TestType s, a;
+    double r;
+    TestType next;
+    bool terminated;
+  };
+  const std::vector<Row> rows{{0, 0, 1, 4, false}, {1, 1, -1, 3, false}, {2, 2, 0.5, 2, true},
+                              {3, 3, 0, 1, false}, {4, 0, 2, 0, false},  {0, 1, -3, 4, true}};
+  auto make = [&rows](int column = -1, std::size_t row = 0, TestType value = 0) {
     Batch b;
-    b.resize(6);
-    b.states << 0, 1, 2, 3, 4, 0;
-    b.actions << 0, 1, 2, 3, 0, 1;
-    b.rewards << 1, -1, 0.5, 0, 2, -3;
-    b.next_states << 4, 3, 2, 1, 0, 4;
-    b.terminated << 0, 0, 1, 0, 0, 1;
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      Row x = rows[i];
+      if (i == row && column >= 0) (column == 0 ? x.s : column == 1 ? x.a : x.next) = value;
+      b.push_back(x.s, x.a, x.r, x.next, x.terminated);
+    }
     return b;
   };
   const std::string where = "tabrl::QLearningAgent::update: ";
   struct Case {
     int column;  // 0 state, 1 action, 2 next state
-    Eigen::Index row;
+    std::size_t row;
     TestType value;
     std::string message;
   };
@@ -277,19 +227,17 @@ TEMPLATE_TEST_CASE("QLearningAgent minibatch, 4 actions: every bad index throws 
   };
   for (const Case& c : cases) {
     CAPTURE(c.column, c.row, c.value);
-    Batch b = good();
-    (c.column == 0 ? b.states : c.column == 1 ? b.actions : b.next_states)[c.row] = c.value;
-    REQUIRE_THROWS_WITH(agent.update(b), where + c.message);
+    REQUIRE_THROWS_WITH(agent.update(make(c.column, c.row, c.value)), where + c.message);
     REQUIRE(agent.q_values() == before);
   }
   // The same rows, all in range, update every (s, a) from the pre-update table (no pair
   // repeats, so each row's write stands).
-  const Batch b = good();
+  const Batch b = make();
   auto expected = before;
   for (Eigen::Index i = 0; i < b.size(); ++i) {
-    const double value = b.terminated[i] != 0 ? 0.0 : before.row(b.next_states[i]).maxCoeff();
-    const double q_sa = before(b.states[i], b.actions[i]);
-    expected(b.states[i], b.actions[i]) = q_sa + 0.5 * ((b.rewards[i] + 0.5 * value) - q_sa);
+    const double value = b.terminated(i) ? 0.0 : before.row(b.next_state(i)).maxCoeff();
+    const double q_sa = before(b.state(i), b.action(i));
+    expected(b.state(i), b.action(i)) = q_sa + 0.5 * ((b.reward(i) + 0.5 * value) - q_sa);
   }
   agent.update(b);
   REQUIRE(agent.q_values() == expected);

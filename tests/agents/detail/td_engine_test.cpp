@@ -1,19 +1,24 @@
-// ReplayMemory::sample_view() and the agents' update(view): the copy-free path the training
-// loop takes must draw exactly what sample() draws and update exactly what update(minibatch)
-// updates, for every agent, duplicate rule and sampling mode, bit for bit.
+// detail::TDEngine, the update every tabular agent shares: the online rule with its step
+// scale, the minibatch rule read from a memory's view or from a batch that owns its rows (bit
+// for bit the same for every agent, duplicate rule and sampling mode), per-row discounts and
+// importance weights under every duplicate rule, the domain checks on weights, discounts and
+// indices before any write, and overflowing TD errors.
 
 #include <catch2/catch.hpp>
 
+#include <cmath>
 #include <cstdint>
 #include <cstring>
-#include <type_traits>
+#include <limits>
+#include <vector>
 
+#include <tabrl/agents/detail/td_engine.hpp>
 #include <tabrl/agents/double_q_learning.hpp>
 #include <tabrl/agents/expected_sarsa.hpp>
 #include <tabrl/agents/q_learning.hpp>
-#include <tabrl/envs/cliff_walking.hpp>
 #include <tabrl/replay/replay_memory.hpp>
-#include <tabrl/training/train.hpp>
+
+using Catch::Matchers::Contains;
 
 namespace {
 
@@ -21,6 +26,21 @@ constexpr tabrl::DuplicateRule rules[] = {tabrl::DuplicateRule::last, tabrl::Dup
                                           tabrl::DuplicateRule::sequential};
 constexpr tabrl::Sampling modes[] = {tabrl::Sampling::without_replacement,
                                      tabrl::Sampling::with_replacement};
+
+// A next-state valuation for the engine alone: a fixed value per next state.
+struct Fixed {
+  const double* values;
+  template <int N>
+  [[nodiscard]] double operator()(const double* /*row*/, std::uint64_t offset) const {
+    return values[offset / 2];  // 2-action tables: offset = s' * 2
+  }
+};
+
+tabrl::Minibatch rows(std::initializer_list<tabrl::Transition> ts) {
+  tabrl::Minibatch b;
+  for (const auto& t : ts) b.push_back(t);
+  return b;
+}
 
 // A memory of `n` random CliffWalking-shaped transitions (rewards -1 or -100, some
 // terminated), so batches hold duplicates of (s, a) and terminated rows.
@@ -58,8 +78,9 @@ AgentT make_agent(tabrl::DuplicateRule rule) {
   return agent;
 }
 
-// Runs 200 updates of two copies of an agent, one through sample() + update(minibatch), one
-// through sample_view() + update(view), and requires identical tables and TD errors.
+// Runs 200 updates of two copies of an agent, one through sample() (a batch that owns its
+// rows), one through sample_view() (a view of the memory), and requires identical tables and
+// TD errors.
 template <class AgentT>
 void check_same_updates(tabrl::DuplicateRule rule, tabrl::Sampling mode) {
   tabrl::ReplayMemory<> memory(300, mode);
@@ -67,13 +88,15 @@ void check_same_updates(tabrl::DuplicateRule rule, tabrl::Sampling mode) {
   AgentT split = make_agent<AgentT>(rule);
   AgentT viewed = make_agent<AgentT>(rule);
   tabrl::Rng rng_split(99), rng_view(99);
-  tabrl::Minibatch batch, scratch;
+  tabrl::Minibatch batch, view;
   for (int u = 0; u < 200; ++u) {
     const std::size_t k = u % 2 == 0 ? 32 : 7;
     memory.sample(k, rng_split, batch);
     split.update(batch);
-    const auto view = memory.sample_view(k, rng_view, scratch);
+    memory.sample_view(k, rng_view, view);
     viewed.update(view);
+    REQUIRE(view.is_view());
+    REQUIRE_FALSE(batch.is_view());
     REQUIRE(view.size() == batch.size());
     REQUIRE(same_bits(split.last_td_errors(), viewed.last_td_errors()));
   }
@@ -87,55 +110,45 @@ void check_same_updates(tabrl::DuplicateRule rule, tabrl::Sampling mode) {
 
 }  // namespace
 
-TEST_CASE("sample_view: same draws, same slots, same rows as sample()", "[replay][view]") {
-  for (const auto mode : modes) {
-    tabrl::ReplayMemory<float, std::int32_t, std::uint8_t> memory(100, mode);
-    fill(memory, 130, 3);
-    tabrl::Rng a(7), b(7);
-    tabrl::BasicMinibatch<float> batch, scratch, copied;
-    for (const std::size_t k : {1U, 10U, 32U, 100U}) {
-      if (mode == tabrl::Sampling::without_replacement && k > memory.size()) continue;
-      memory.sample(k, a, batch);
-      const auto view = memory.sample_view(k, b, scratch);
-      REQUIRE(a == b);
-      REQUIRE(view.size() == static_cast<Eigen::Index>(k));
-      for (Eigen::Index i = 0; i < view.size(); ++i) {
-        REQUIRE(view.slots[i] == batch.slots[i]);
-        REQUIRE(view.row(i) == batch.row(i));
-        REQUIRE(view.row(i) == memory.at_slot(static_cast<std::size_t>(batch.slots[i])));
-      }
-      view.copy_to(copied);
-      REQUIRE(copied.slots == batch.slots);
-      REQUIRE(copied.states == batch.states);
-      REQUIRE(copied.actions == batch.actions);
-      REQUIRE(copied.rewards == batch.rewards);
-      REQUIRE(copied.next_states == batch.next_states);
-      REQUIRE(copied.terminated == batch.terminated);
-    }
+TEST_CASE("TDEngine::update_one: target, step scale, no bootstrap when terminated",
+          "[agents][engine]") {
+  const double values[3] = {10.0, -4.0, 0.5};  // value of s' = 0, 1, 2
+  tabrl::QTable<double> q = tabrl::QTable<double>::Zero(3, 2);
+  q(1, 1) = 2.0;
+  using Engine = tabrl::detail::TDEngine<double>;
+  // r + gamma * value(s') - Q(s, a) = 1 + 0.5 * 10 - 2 = 4; Q += 0.5 * (0.25 * 4)
+  REQUIRE(Engine::update_one("Test", q, 1, 1, 1.0, 0, false, 0.5, 0.5, 0.25, Fixed{values}) == 4.0);
+  REQUIRE(q(1, 1) == 2.5);
+  // terminated: the target is the reward alone
+  REQUIRE(Engine::update_one("Test", q, 0, 0, 3.0, 1, true, 0.5, 0.5, 1.0, Fixed{values}) == 3.0);
+  REQUIRE(q(0, 0) == 1.5);
+  // gamma scales the bootstrap; alpha the step
+  REQUIRE(Engine::update_one("Test", q, 2, 1, 0.0, 1, false, 0.25, 1.0, 1.0, Fixed{values}) == -1.0);
+  REQUIRE(q(2, 1) == -1.0);
+  REQUIRE(q(0, 1) == 0.0);  // nothing else written
+  REQUIRE(q(2, 0) == 0.0);
+}
+
+TEST_CASE("TDEngine::update: td_errors() and written() describe the last minibatch",
+          "[agents][engine]") {
+  const double values[3] = {1.0, 2.0, 3.0};
+  for (const auto rule : rules) {
+    tabrl::detail::TDEngine<double> engine;
+    tabrl::QTable<double> q = tabrl::QTable<double>::Zero(3, 2);
+    const auto batch = rows({{2, 1, 1.0, 0, false}, {0, 0, 0.0, 2, false}, {2, 1, 5.0, 1, true}});
+    engine.update("Test", q, batch, rule, 1.0, 0.5, Fixed{values});
+    CAPTURE(static_cast<int>(rule));
+    const std::vector<Eigen::Index> written(engine.written().begin(), engine.written().end());
+    REQUIRE(written == std::vector<Eigen::Index>{5, 0, 5});
+    REQUIRE(engine.td_errors().size() == 3);
+    REQUIRE(engine.td_errors()[0] == 2.0);
+    REQUIRE(engine.td_errors()[1] == 3.0);
+    REQUIRE(q(0, 0) == 1.5);
   }
 }
 
-static_assert(std::is_same_v<tabrl::ReplayMemory<>::view_type, tabrl::ReplayView>);
-static_assert(std::is_same_v<tabrl::ReplayMemory<float, std::int64_t, std::int32_t>::view_type,
-                             tabrl::BasicReplayView<float, std::int64_t, std::int32_t>>);
-
-TEST_CASE("sample_view: the same preconditions as sample(), named", "[replay][view]") {
-  tabrl::ReplayMemory<> memory(10);
-  tabrl::Rng rng(1);
-  tabrl::Minibatch scratch;
-  using Catch::Matchers::Contains;
-  REQUIRE_THROWS_WITH(memory.sample_view(1, rng, scratch),
-                      Contains("sample_view") && Contains("must not be empty"));
-  fill(memory, 5, 2);
-  REQUIRE_THROWS_WITH(memory.sample_view(0, rng, scratch), Contains("batch_size must be >= 1"));
-  REQUIRE_THROWS_WITH(memory.sample_view(6, rng, scratch),
-                      Contains("batch_size must be <= size()"));
-  memory.set_sampling(tabrl::Sampling::with_replacement);
-  REQUIRE(memory.sample_view(6, rng, scratch).size() == 6);
-}
-
-TEST_CASE("update(view) equals update(minibatch) bit for bit: every agent, rule, mode",
-          "[agents][view]") {
+TEST_CASE("update(view) equals update(owned batch) bit for bit: every agent, rule, mode",
+          "[agents][engine][view]") {
   for (const auto rule : rules) {
     for (const auto mode : modes) {
       CAPTURE(static_cast<int>(rule), static_cast<int>(mode));
@@ -146,134 +159,193 @@ TEST_CASE("update(view) equals update(minibatch) bit for bit: every agent, rule,
   }
 }
 
-TEST_CASE("update(view) rejects rows outside the table before writing anything", "[agents][view]") {
+TEST_CASE("update(view) rejects rows outside the table before writing anything",
+          "[agents][engine][view]") {
   tabrl::ReplayMemory<> memory(50);
   memory.push(1, 0, -1.0, 2, false);
   memory.push(30, 1, -1.0, 3, false);  // state 30 is outside a 20-state table
   memory.push(2, 3, -1.0, 25, false);  // next_state 25 too
-  tabrl::Minibatch scratch;
+  tabrl::Minibatch view;
   tabrl::Rng rng(4);
   for (const auto rule : rules) {
     tabrl::QLearningAgent<> agent(20, 4, {.alpha = 0.5, .duplicates = rule});
     agent.q_values().setConstant(1.0);
-    const auto view = memory.sample_view(3, rng, scratch);
-    REQUIRE_THROWS_WITH(agent.update(view),
-                        Catch::Matchers::Contains("QLearningAgent::update") &&
-                            Catch::Matchers::Contains("state must be in [0, 20)"));
+    memory.sample_view(3, rng, view);
+    REQUIRE_THROWS_WITH(agent.update(view), Contains("QLearningAgent::update") &&
+                                                Contains("state must be in [0, 20)"));
     REQUIRE((agent.q_values().array() == 1.0).all());
+    tabrl::ExpectedSarsaAgent<> expected(20, 4, {.duplicates = rule});
+    REQUIRE_THROWS_WITH(expected.update(view), Contains("tabrl::ExpectedSarsaAgent::update: state must be in [0, 20)"));
+    tabrl::DoubleQLearningAgent<> dq(20, 4, {.duplicates = rule});
+    REQUIRE_THROWS_WITH(dq.update(view), Contains("tabrl::DoubleQLearningAgent::update: state must be in [0, 20)"));
+    REQUIRE((dq.q_values().array() == 0.0).all());
   }
-}
-
-TEST_CASE("train() (view path) equals the loop written with sample() + update(minibatch)",
-          "[training][view]") {
-  // The loop train() runs, spelled out with the copying path; seeds and options as the
-  // notebook's, with a memory small enough to wrap.
-  const tabrl::TrainOptions options{.episodes = 40, .batch_size = 32, .seed = 3};
-  const tabrl::TDOptions config{.gamma = 1.0, .alpha = 0.9, .epsilon = 0.1};
-  tabrl::CliffWalking env_a, env_b;
-  tabrl::QLearningAgent<> trained(48, 4, config), manual(48, 4, config);
-  tabrl::ReplayMemory<> memory_a(500), memory_b(500);
-  const tabrl::TrainingLog log = tabrl::train(trained, env_a, memory_a, options);
-
-  tabrl::Rng rng(options.seed);
-  tabrl::Minibatch batch;
-  std::int64_t steps = 0, updates = 0;
-  for (int episode = 0; episode < options.episodes; ++episode) {
-    int s = env_b.reset(tabrl::derive_seed(options.seed, static_cast<std::uint64_t>(episode)));
-    for (;;) {
-      const int a = manual.act(s, rng);
-      const tabrl::StepResult r = env_b.step(a);
-      ++steps;
-      memory_b.push(s, a, r.reward, r.next_state, r.terminated);
-      if (memory_b.size() > options.batch_size) {
-        memory_b.sample(options.batch_size, rng, batch);
-        manual.update(batch);
-        ++updates;
-      }
-      s = r.next_state;
-      if (r.terminated || r.truncated) break;
-    }
-  }
-  REQUIRE(log.env_steps == steps);
-  REQUIRE(log.updates == updates);
-  REQUIRE(updates > 1000);
-  REQUIRE(same_bits(trained.q_values(), manual.q_values()));
-}
-
-TEST_CASE("update(view): the memory's index bounds survive clear() and restore()",
-          "[agents][view]") {
-  // The view carries the largest state and action the memory holds; an update skips its
-  // per-row checks only when the table covers them. A stale bound would let a bad row through.
-  tabrl::ReplayMemory<> source(8);
-  source.push(30, 1, -1.0, 3, false);  // state 30: outside a 20-state table
-  tabrl::ReplayMemory<> memory(8);
-  memory.push(1, 0, -1.0, 2, false);
-  memory.restore(source.head(), source.states(), source.actions(), source.rewards(),
-                 source.next_states(), source.terminated());
-  tabrl::Minibatch scratch;
-  tabrl::Rng rng(2);
+  // Within the table, the memory's bounds let the update skip its per-row checks, with the
+  // same result as the checked path.
+  tabrl::ReplayMemory<> fine(8);
+  fine.push(2, 3, -1.0, 19, true);
   tabrl::QLearningAgent<> agent(20, 4);
-  const auto view = memory.sample_view(1, rng, scratch);
-  REQUIRE(view.max_state == 30);
-  REQUIRE_THROWS_WITH(agent.update(view), Catch::Matchers::Contains("state must be in [0, 20)"));
-
-  memory.clear();
-  memory.push(2, 3, -1.0, 19, true);
-  const auto fine = memory.sample_view(1, rng, scratch);
-  REQUIRE(fine.max_state == 19);
-  REQUIRE(fine.max_action == 3);
-  agent.update(fine);  // within the table: the unchecked gather, and the right result
+  fine.sample_view(1, rng, view);
+  agent.update(view);
   REQUIRE(agent.q_values()(2, 3) == -0.5);
 }
 
-namespace {
-// A user's agent with a generic update(batch) that reads the columns row by row. Given a
-// ReplayView it would compile and read memory slot i instead of sampled row i, so train()
-// must hand it a copied minibatch: it has not declared reads_replay_views.
-struct GenericUserAgent {
-  tabrl::QLearningAgent<> inner{48, 4, {.gamma = 1.0, .alpha = 0.9, .epsilon = 0.1}};
-  int minibatches = 0;
-  int other_types = 0;
-
-  [[nodiscard]] int num_states() const { return inner.num_states(); }
-  [[nodiscard]] int num_actions() const { return inner.num_actions(); }
-  int act(int s, tabrl::Rng& rng) const { return inner.act(s, rng); }
-  void update(const tabrl::Transition& t) { inner.update(t); }
-  template <class Batch>
-  void update(const Batch& batch) {
-    if constexpr (std::is_same_v<Batch, tabrl::Minibatch>) {
-      ++minibatches;
-      tabrl::Minibatch copy;  // read row by row, as generic user code would
-      copy.resize(batch.size());
-      for (Eigen::Index i = 0; i < batch.size(); ++i) {
-        copy.states[i] = batch.states[i];
-        copy.actions[i] = batch.actions[i];
-        copy.rewards[i] = batch.rewards[i];
-        copy.next_states[i] = batch.next_states[i];
-        copy.terminated[i] = batch.terminated[i];
-      }
-      inner.update(copy);
-    } else {
-      ++other_types;
+TEST_CASE("QLearningAgent and ExpectedSarsaAgent bootstrap with each row's gamma^k",
+          "[agents][engine][nstep]") {
+  // Q = [[0, 0], [2, 4]]; the agent's own gamma (0.9) must be ignored when discounts exist.
+  // rows: (0,0,r=1,s'=1, d=0.25), (0,1,r=2,s'=1, d=0.5), (0,0,r=0,terminated, d=0.125)
+  // Q-learning errors: 1 + 0.25*4 = 2, 2 + 0.5*4 = 4, 0 - 0 = 0 (pre-update table).
+  //   Q(0,1) = 2 under every rule. Q(0,0): last 0; mean 0.5 * (2+0)/2 = 0.5;
+  //   sequential 1 then 1 + 0.5 * (0 - 1) = 0.5.
+  auto batch = rows({{0, 0, 1.0, 1, false}, {0, 1, 2.0, 1, false}, {0, 0, 0.0, 1, true}});
+  batch.set_discounts(std::vector<double>{0.25, 0.5, 0.125});
+  const double q00[] = {0.0, 0.5, 0.5};
+  for (int r = 0; r < 3; ++r) {
+    for (const int actions : {2, 4}) {  // the 4-action table takes the fixed-width gather
+      tabrl::QLearningAgent<> agent(2, actions, {.gamma = 0.9, .alpha = 0.5, .duplicates = rules[r]});
+      agent.q_values()(1, 0) = 2;
+      agent.q_values()(1, 1) = 4;
+      agent.update(batch);
+      CAPTURE(r, actions);
+      REQUIRE(agent.q(0, 0) == q00[r]);
+      REQUIRE(agent.q(0, 1) == 2.0);
+      REQUIRE(agent.last_td_errors()[0] == 2.0);
+      REQUIRE(agent.last_td_errors()[1] == 4.0);
     }
   }
-};
-}  // namespace
+  // Expected SARSA, epsilon 0.5: E[s1] = 0.5 * 3 + 0.5 * 4 = 3.5. Row 1: 1 + 0.25 * 3.5 = 1.875.
+  for (const auto rule : rules) {
+    tabrl::ExpectedSarsaAgent<> agent(
+        2, 2, {.gamma = 0.9, .alpha = 0.5, .epsilon = 0.5, .duplicates = rule});
+    agent.q_values() << 0, 0, 2, 4;
+    auto one = rows({{0, 0, 1.0, 1, false}});
+    one.set_discounts(std::vector<double>{0.25});
+    agent.update(one);
+    REQUIRE(agent.last_td_errors()[0] == 1.875);
+    REQUIRE(agent.q(0, 0) == 0.9375);
+  }
+  // A discount of 0 stops the bootstrap, as gamma 0 would; 1 bootstraps fully.
+  tabrl::QLearningAgent<> edge(2, 2, {.gamma = 0.5, .alpha = 1.0});
+  edge.q_values() << 0, 0, 2, 4;
+  auto two = rows({{0, 0, 1.0, 1, false}, {0, 1, 1.0, 1, false}});
+  two.set_discounts(std::vector<double>{0.0, 1.0});
+  edge.update(two);
+  REQUIRE(edge.q(0, 0) == 1.0);
+  REQUIRE(edge.q(0, 1) == 5.0);
+}
 
-TEST_CASE("train() hands views only to agents that declare reads_replay_views",
-          "[training][view]") {
-  STATIC_REQUIRE(tabrl::QLearningAgent<>::reads_replay_views);
-  STATIC_REQUIRE(tabrl::ExpectedSarsaAgent<>::reads_replay_views);
-  STATIC_REQUIRE(tabrl::DoubleQLearningAgent<>::reads_replay_views);
-  const tabrl::TrainOptions options{.episodes = 30, .batch_size = 32, .seed = 5};
-  tabrl::CliffWalking env_a, env_b;
-  GenericUserAgent user;
-  tabrl::QLearningAgent<> reference(48, 4, {.gamma = 1.0, .alpha = 0.9, .epsilon = 0.1});
-  tabrl::ReplayMemory<> memory_a(2000), memory_b(2000);
-  const auto log_user = tabrl::train(user, env_a, memory_a, options);
-  const auto log_reference = tabrl::train(reference, env_b, memory_b, options);
-  REQUIRE(user.other_types == 0);
-  REQUIRE(user.minibatches == log_user.updates);
-  REQUIRE(log_user == log_reference);
-  REQUIRE(same_bits(user.inner.q_values(), reference.q_values()));
+TEST_CASE("Importance weights scale each row's step under every duplicate rule",
+          "[agents][engine][per]") {
+  {  // Two rows of different pairs: each step scaled by its weight.
+    tabrl::QLearningAgent<> agent(2, 1, {.gamma = 1.0, .alpha = 0.5});
+    auto b = rows({{0, 0, 4.0, 0, true}, {1, 0, 4.0, 0, true}});
+    b.set_weights(std::vector<double>{1.0, 0.25});
+    agent.update(b);
+    REQUIRE(agent.q(0, 0) == 2.0);  // 0.5 * 4
+    REQUIRE(agent.q(1, 0) == 0.5);  // 0.5 * 0.25 * 4
+  }
+  // Rows (0,0,r=4), (0,0,r=6), (1,0,r=4), all terminated, weights 1, 0.5, 0.25; alpha 0.5.
+  // Errors against the table before: 4, 6, 4; weighted steps 4, 3, 1.
+  //   last: Q(0) = 0.5 * 3 = 1.5          mean: Q(0) = 0.5 * (4 + 3) / 2 = 1.75
+  //   sequential: Q(0) = 0.5 * 4 = 2, then error 6 - 2 = 4, Q(0) = 2 + 0.5 * 0.5 * 4 = 3
+  //   Q(1) = 0.5 * 0.25 * 4 = 0.5 under every rule. (Unweighted: 3, 2.5, 4 and 2.)
+  const double q0[] = {1.5, 1.75, 3.0};
+  const double second_error[] = {6.0, 6.0, 4.0};
+  for (int r = 0; r < 3; ++r) {
+    CAPTURE(r);
+    tabrl::QLearningAgent<> agent(2, 1, {.gamma = 1.0, .alpha = 0.5, .duplicates = rules[r]});
+    auto b = rows({{0, 0, 4.0, 0, true}, {0, 0, 6.0, 0, true}, {1, 0, 4.0, 1, true}});
+    b.set_weights(std::vector<double>{1.0, 0.5, 0.25});
+    agent.update(b);
+    REQUIRE(agent.q(0, 0) == q0[r]);
+    REQUIRE(agent.q(1, 0) == 0.5);
+    REQUIRE(agent.last_td_errors()[0] == 4.0);  // the errors themselves are not weighted
+    REQUIRE(agent.last_td_errors()[1] == second_error[r]);
+    REQUIRE(agent.last_td_errors()[2] == 4.0);
+    // Double Q-learning and Expected SARSA scale their steps the same way.
+    tabrl::ExpectedSarsaAgent<> expected(2, 1, {.gamma = 1.0, .alpha = 0.5, .duplicates = rules[r]});
+    expected.update(b);
+    REQUIRE(expected.q(0, 0) == q0[r]);
+    tabrl::DoubleQLearningAgent<> dq(2, 1, {.gamma = 1.0, .alpha = 0.5, .duplicates = rules[r]}, 3);
+    dq.update(b);
+    REQUIRE(dq.q(0, 0) == q0[r]);
+    REQUIRE(dq.q(1, 0) == 0.5);
+  }
+}
+
+TEST_CASE("The engine refuses weights and discounts outside their domains before writing",
+          "[agents][engine]") {
+  // A batch filled by a memory (or a user's memory) bypasses set_weights' checks: the update
+  // checks again. Rows read from a memory through the producer calls.
+  tabrl::ReplayMemory<> memory(4);
+  memory.push(0, 0, 1.0, 1, false);
+  memory.push(1, 1, 1.0, 0, true);
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const double inf = std::numeric_limits<double>::infinity();
+  for (const auto rule : rules) {
+    for (const double bad : {-0.5, nan, inf}) {
+      CAPTURE(static_cast<int>(rule), bad);
+      tabrl::Minibatch b;
+      const auto slots = b.view(memory.columns(), 2);
+      slots[0] = 0;
+      slots[1] = 1;
+      const auto w = b.weights_to_fill();
+      w[0] = 1.0;
+      w[1] = bad;
+      tabrl::QLearningAgent<> agent(2, 2, {.duplicates = rule});
+      REQUIRE_THROWS_WITH(agent.update(b),
+                          Catch::StartsWith("tabrl::QLearningAgent::update: weights must be finite and >= 0, got "));
+      REQUIRE((agent.q_values().array() == 0.0).all());
+      tabrl::DoubleQLearningAgent<> dq(2, 2, {.duplicates = rule});
+      REQUIRE_THROWS_WITH(dq.update(b), Contains("tabrl::DoubleQLearningAgent::update: weights must be finite and >= 0"));
+      REQUIRE((dq.q_values().array() == 0.0).all());
+      REQUIRE((dq.table_a().array() == 0.0).all());
+      REQUIRE((dq.table_b().array() == 0.0).all());
+
+      const double discounts[2] = {0.5, bad == -0.5 ? 1.5 : bad};
+      tabrl::Minibatch d;
+      const auto s2 = d.view(memory.columns(), 2);
+      s2[0] = 0;
+      s2[1] = 1;
+      d.attach_discounts(discounts);
+      tabrl::ExpectedSarsaAgent<> expected(2, 2, {.duplicates = rule});
+      REQUIRE_THROWS_WITH(expected.update(d),
+                          Catch::StartsWith("tabrl::ExpectedSarsaAgent::update: discounts must be in [0, 1], got "));
+      REQUIRE((expected.q_values().array() == 0.0).all());
+    }
+  }
+  // The bounds of the domains are accepted: weight 0 leaves the row's entry alone.
+  tabrl::Minibatch ok;
+  const auto slots = ok.view(memory.columns(), 2);
+  slots[0] = 0;
+  slots[1] = 1;
+  const auto w = ok.weights_to_fill();
+  w[0] = 0.0;
+  w[1] = 1.0;
+  tabrl::QLearningAgent<> agent(2, 2, {.alpha = 1.0});
+  agent.update(ok);
+  REQUIRE(agent.q(0, 0) == 0.0);
+  REQUIRE(agent.q(1, 1) == 1.0);
+}
+
+TEST_CASE("A TD error that overflows the scalar type is refused before any write",
+          "[agents][engine]") {
+  const double big = std::numeric_limits<double>::max();
+  for (const auto rule : rules) {
+    CAPTURE(static_cast<int>(rule));
+    tabrl::QLearningAgent<> agent(2, 2, {.gamma = 1.0, .alpha = 0.5, .duplicates = rule});
+    agent.q_values()(0, 1) = -big;
+    const auto b = rows({{1, 0, 1.0, 1, true}, {0, 1, big, 1, true}});
+    REQUIRE_THROWS_WITH(agent.update(b), Contains("tabrl::QLearningAgent::update") &&
+                                             Contains("overflows the table's scalar type"));
+    REQUIRE(agent.q(0, 1) == -big);
+    // The batched rules compute every error first, so the fine first row is not written
+    // either; the sequential rule has applied the rows before the one that overflows.
+    if (rule != tabrl::DuplicateRule::sequential) REQUIRE(agent.q(1, 0) == 0.0);
+  }
+  tabrl::QLearningAgent<> online(2, 2);
+  online.q_values()(0, 1) = -big;
+  REQUIRE_THROWS_WITH(online.update(tabrl::Transition{0, 1, big, 1, true}),
+                      Contains("overflows the table's scalar type"));
+  REQUIRE(online.q(0, 1) == -big);
 }
