@@ -4,6 +4,7 @@
 /// results combined in block order (so the output is the same bytes whatever ran it), the
 /// journal that makes a sweep resumable and shards mergeable, and the tidy result files.
 
+#include <algorithm>
 #include <atomic>
 #include <bit>
 #include <chrono>
@@ -18,6 +19,7 @@
 #include <span>
 #include <string>
 #include <thread>
+#include <utility>
 #include <variant>
 #include <vector>
 
