@@ -133,21 +133,36 @@ inline SweepReport run_sweep_mpi(const std::filesystem::path& dir, const Grid& g
     std::int64_t finished = 0;
     try {
       Journal journal(dir / "journal" / "mpi.bin", g);
-      std::string buffer;
       // Receives and journals every block that has arrived.
+      // Receives never block: a matched probe starts each arrived message (MPI_Imrecv) and
+      // later calls collect the finished ones. A blocking MPI_Recv of a message above the
+      // eager limit would wait for the sender's next MPI call, i.e. its next finished block.
+      std::list<std::pair<std::string, MPI_Request>> receives;
       const auto take = [&] {
         for (;;) {
+          MPI_Message message = MPI_MESSAGE_NULL;
           MPI_Status status;
           int flag = 0;
-          detail::mpi_check(MPI_Iprobe(MPI_ANY_SOURCE, detail::mpi_block_tag, comm, &flag, &status),
-                            "MPI_Iprobe");
-          if (flag == 0) return;
+          detail::mpi_check(
+              MPI_Improbe(MPI_ANY_SOURCE, detail::mpi_block_tag, comm, &flag, &message, &status),
+              "MPI_Improbe");
+          if (flag == 0) break;
           int bytes = 0;
           detail::mpi_check(MPI_Get_count(&status, MPI_BYTE, &bytes), "MPI_Get_count");
-          buffer.resize(static_cast<std::size_t>(bytes));
-          detail::mpi_check(MPI_Recv(buffer.data(), bytes, MPI_BYTE, status.MPI_SOURCE,
-                                     detail::mpi_block_tag, comm, MPI_STATUS_IGNORE),
-                            "MPI_Recv");
+          receives.emplace_back(std::string(static_cast<std::size_t>(bytes), '\0'),
+                                MPI_REQUEST_NULL);
+          auto& [buffer, request] = receives.back();
+          detail::mpi_check(MPI_Imrecv(buffer.data(), bytes, MPI_BYTE, &message, &request),
+                            "MPI_Imrecv");
+        }
+        for (auto it = receives.begin(); it != receives.end();) {
+          int done = 0;
+          detail::mpi_check(MPI_Test(&it->second, &done, MPI_STATUS_IGNORE), "MPI_Test");
+          if (done == 0) {
+            ++it;
+            continue;
+          }
+          const std::string& buffer = it->first;
           if (buffer.size() < 24 + 40)
             throw Error("tabrl::run_sweep_mpi: a rank sent a truncated block");
           const auto block = static_cast<std::int64_t>(detail::get_u64(buffer, 16));
@@ -157,6 +172,7 @@ inline SweepReport run_sweep_mpi(const std::filesystem::path& dir, const Grid& g
           ++received;
           finished += block_place(g, block).runs;
           if (o.progress) o.progress(finished, total);
+          it = receives.erase(it);
         }
       };
       for (std::size_t i = 0; i < todo.size(); i += static_cast<std::size_t>(size)) {
