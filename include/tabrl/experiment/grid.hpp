@@ -48,9 +48,13 @@ class Grid {
 
   /// Settings shared by every cell (fields without a list).
   [[nodiscard]] const RunSpec& base() const noexcept { return base_; }
+  /// The shared settings, to set directly (values are checked by check()).
   [[nodiscard]] RunSpec& base() noexcept { return base_; }
+  /// The varied settings, in run_fields() order.
   [[nodiscard]] const std::vector<GridAxis>& axes() const noexcept { return axes_; }
+  /// Runs per cell.
   [[nodiscard]] std::int64_t runs() const noexcept { return runs_; }
+  /// The grid seed, from which every run's seed is derived.
   [[nodiscard]] std::uint64_t seed() const noexcept { return seed_; }
 
   /// Runs per cell, in [1, max_runs].
@@ -60,6 +64,7 @@ class Grid {
           "Grid", tabrl::detail::concat("runs must be in [1, ", max_runs, "]"), runs);
     runs_ = runs;
   }
+  /// Sets the grid seed (any value).
   void set_seed(std::uint64_t seed) noexcept { seed_ = seed; }
 
   /// Sets `field` from a value list: "a", "a,b,c" or a numeric range "lo:hi:step" (lo, lo +
@@ -139,9 +144,11 @@ class Grid {
   }
   /// Total runs: cells() x runs().
   [[nodiscard]] std::int64_t total_runs() const noexcept { return cells() * runs_; }
+  /// Blocks of one cell: runs() / block_runs, rounded up.
   [[nodiscard]] std::int64_t blocks_per_cell() const noexcept {
     return (runs_ + block_runs - 1) / block_runs;
   }
+  /// Blocks of the whole grid: cells() x blocks_per_cell().
   [[nodiscard]] std::int64_t blocks() const noexcept { return cells() * blocks_per_cell(); }
 
   /// Index of the value of each axis in cell `c`.

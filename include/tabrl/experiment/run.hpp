@@ -63,6 +63,7 @@ struct RunSpec {
   std::int64_t eval_max_steps = 0;  ///< step cap of an evaluation episode; 0: time limit or 100
   std::uint64_t seed = 0;           ///< the run's seed (a grid sets it from the run index)
 
+  /// Field by field.
   friend bool operator==(const RunSpec&, const RunSpec&) = default;
 };
 
@@ -70,8 +71,8 @@ struct RunSpec {
 struct RunField {
   std::string_view name;  ///< snake_case; flags spell it with dashes (--time-limit)
   std::string_view help;  ///< one line for --help
-  void (*set)(RunSpec&, std::string_view);
-  std::string (*get)(const RunSpec&);
+  void (*set)(RunSpec&, std::string_view);  ///< parses and range-checks the text, then sets it
+  std::string (*get)(const RunSpec&);       ///< the value as text (shortest round-trip numbers)
 };
 
 namespace detail {
@@ -125,6 +126,7 @@ struct KindList {
   }
 
   /// Calls f(Kind{}) for the kind named `name`; throws InvalidArgument when there is none.
+  /// Calls f with what the spec describes, built on the stack for this one run.
   template <class F>
   static decltype(auto) visit(std::string_view name, F&& f) {
     return visit_from<F, Kinds...>(name, f);
@@ -147,9 +149,13 @@ struct KindList {
 
 /// CliffWalking (Gymnasium CliffWalking-v0; slippery: v1's option). No time limit unless set.
 struct CliffKind {
+  /// The name settings and files use.
   static constexpr std::string_view name = "cliff";
+  /// Whether the environment has a slippery option.
   static constexpr bool has_slippery = true;
+  /// Slippery when the spec leaves it unset.
   static constexpr bool default_slippery = false;
+  /// Steps per episode when the spec says 0 (0 here: no limit).
   static constexpr std::int64_t default_time_limit = 0;
   /// Calls f(env) with the environment the spec describes.
   template <class F>
@@ -169,9 +175,13 @@ struct CliffKind {
 /// slippery by default.
 template <bool Big>
 struct BasicFrozenLakeKind {
+  /// Whether the environment has a slippery option.
   static constexpr bool has_slippery = true;
+  /// Slippery when the spec leaves it unset.
   static constexpr bool default_slippery = true;
+  /// Steps per episode when the spec says 0 (0 here: no limit).
   static constexpr std::int64_t default_time_limit = Big ? 200 : 100;
+  /// Calls f with what the spec describes, built on the stack for this one run.
   template <class F>
   static decltype(auto) visit(const RunSpec& s, F&& f) {
     TimeLimit<FrozenLake> env(FrozenLake(Big ? FrozenLake::map_8x8() : FrozenLake::map_4x4(),
@@ -186,19 +196,26 @@ struct BasicFrozenLakeKind {
 };
 /// FrozenLake-v1 (4x4).
 struct FrozenLakeKind : BasicFrozenLakeKind<false> {
+  /// The name settings and files use.
   static constexpr std::string_view name = "frozen-lake";
 };
 /// FrozenLake8x8-v1.
 struct FrozenLake8x8Kind : BasicFrozenLakeKind<true> {
+  /// The name settings and files use.
   static constexpr std::string_view name = "frozen-lake-8x8";
 };
 
 /// Taxi-v3 (time limit 200; no slippery option).
 struct TaxiKind {
+  /// The name settings and files use.
   static constexpr std::string_view name = "taxi";
+  /// Whether the environment has a slippery option.
   static constexpr bool has_slippery = false;
+  /// Slippery when the spec leaves it unset.
   static constexpr bool default_slippery = false;
+  /// Steps per episode when the spec says 0 (0 here: no limit).
   static constexpr std::int64_t default_time_limit = 200;
+  /// Calls f with what the spec describes, built on the stack for this one run.
   template <class F>
   static decltype(auto) visit(const RunSpec& s, F&& f) {
     TimeLimit<Taxi> env(Taxi(), s.time_limit > 0 ? s.time_limit : default_time_limit);
@@ -221,31 +238,39 @@ using EnvKinds = KindList<CliffKind, FrozenLakeKind, FrozenLake8x8Kind, TaxiKind
 /// An agent kind whose agent is built from the spec's TD settings alone.
 template <class AgentT>
 struct TDAgentKind {
+  /// The agent class.
   using type = AgentT;
+  /// Builds the agent for a table of `states` x `actions` from the spec.
   [[nodiscard]] static type make(const RunSpec& s, int states, int actions) {
     return type(states, actions, td_options(s));
   }
 };
 /// Q-learning (QLearningAgent).
 struct QLearningKind : TDAgentKind<QLearningAgent<>> {
+  /// The name settings and files use.
   static constexpr std::string_view name = "q";
 };
 /// SARSA (SarsaAgent): online only.
 struct SarsaKind : TDAgentKind<SarsaAgent<>> {
+  /// The name settings and files use.
   static constexpr std::string_view name = "sarsa";
 };
 /// Expected SARSA (ExpectedSarsaAgent).
 struct ExpectedSarsaKind : TDAgentKind<ExpectedSarsaAgent<>> {
+  /// The name settings and files use.
   static constexpr std::string_view name = "expected-sarsa";
 };
 /// Double Q-learning (DoubleQLearningAgent); its coin is seeded with coin_seed(run seed).
 struct DoubleQKind {
+  /// The name settings and files use.
   static constexpr std::string_view name = "double-q";
+  /// The agent class.
   using type = DoubleQLearningAgent<>;
   /// The coin's seed: derive_seed(run seed, 0xD0B1E), as the example trainer has always used.
   [[nodiscard]] static constexpr std::uint64_t coin_seed(std::uint64_t seed) noexcept {
     return derive_seed(seed, 0xD0B1E);
   }
+  /// Builds the agent for a table of `states` x `actions` from the spec.
   [[nodiscard]] static type make(const RunSpec& s, int states, int actions) {
     return type(states, actions, td_options(s), coin_seed(s.seed));
   }
@@ -263,7 +288,9 @@ struct OnlineMemory {};
 
 /// Online learning: one update per env step, no memory.
 struct OnlineKind {
+  /// The name settings and files use.
   static constexpr std::string_view name = "online";
+  /// Calls f with what the spec describes, built on the stack for this one run.
   template <class F>
   static decltype(auto) visit(const RunSpec&, F&& f) {
     OnlineMemory none;
@@ -272,7 +299,9 @@ struct OnlineKind {
 };
 /// Uniform replay (ReplayMemory), behind NStepReplay when n_step > 1.
 struct UniformKind {
+  /// The name settings and files use.
   static constexpr std::string_view name = "uniform";
+  /// Calls f with what the spec describes, built on the stack for this one run.
   template <class F>
   static decltype(auto) visit(const RunSpec& s, F&& f) {
     ReplayMemory<> memory(s.memory, s.sampling);
@@ -285,7 +314,9 @@ struct UniformKind {
 };
 /// Proportional prioritized replay (PrioritizedReplay), behind NStepReplay when n_step > 1.
 struct PrioritizedKind {
+  /// The name settings and files use.
   static constexpr std::string_view name = "prioritized";
+  /// Calls f with what the spec describes, built on the stack for this one run.
   template <class F>
   static decltype(auto) visit(const RunSpec& s, F&& f) {
     const std::int64_t beta_steps = s.per_beta_steps > 0

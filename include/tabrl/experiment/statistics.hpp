@@ -70,8 +70,11 @@ class WelfordCurve {
     n_ += other.n_;
   }
 
+  /// Runs added so far.
   [[nodiscard]] std::int64_t count() const noexcept { return n_; }
+  /// Length of the vectors.
   [[nodiscard]] std::size_t size() const noexcept { return mean_.size(); }
+  /// Mean of each entry over the runs.
   [[nodiscard]] const std::vector<double>& mean() const noexcept { return mean_; }
   /// Sums of squared deviations (variance times count - 1).
   [[nodiscard]] const std::vector<double>& m2() const noexcept { return m2_; }
@@ -94,7 +97,7 @@ class WelfordCurve {
 /// the interval are NaN when n is 1.
 struct MetricSummary {
   std::int64_t n = 0;  ///< runs with a finite value (NaN values are left out)
-  double mean = std::numeric_limits<double>::quiet_NaN();
+  double mean = std::numeric_limits<double>::quiet_NaN();     ///< arithmetic mean
   double se = std::numeric_limits<double>::quiet_NaN();       ///< sample sd / sqrt(n)
   double median = std::numeric_limits<double>::quiet_NaN();   ///< middle value (mean of two)
   double iqm = std::numeric_limits<double>::quiet_NaN();      ///< mean of the middle half

@@ -66,25 +66,29 @@ struct SweepOptions {
 /// The results of one block: its runs' metrics in run order and the Welford accumulators of
 /// their curves (added in run order).
 struct BlockResult {
-  std::int64_t block = 0;
-  std::int64_t runs = 0;
-  std::size_t num_metrics = 0;
+  std::int64_t block = 0;       ///< block index (cell-major)
+  std::int64_t runs = 0;        ///< runs in the block (16, fewer in a cell's last block)
+  std::size_t num_metrics = 0;  ///< metrics per run
   std::vector<double> metrics;  ///< runs x num_metrics, row-major
   std::vector<double> seconds;  ///< training time of each run
-  WelfordCurve returns, lengths, visits;
+  WelfordCurve returns;         ///< per-episode returns of the block's runs
+  WelfordCurve lengths;         ///< per-episode lengths
+  WelfordCurve visits;          ///< per-state visit counts
 };
 
 /// Per-cell totals of a finished sweep.
 struct CellStats {
   std::vector<std::vector<double>> metrics;  ///< metrics[m][r]: metric m of run r
-  WelfordCurve returns, lengths, visits;
-  double seconds = 0.0;  ///< sum of the runs' training times
+  WelfordCurve returns;                      ///< per-episode returns over the cell's runs
+  WelfordCurve lengths;                      ///< per-episode lengths
+  WelfordCurve visits;                       ///< per-state visit counts
+  double seconds = 0.0;                      ///< sum of the runs' training times
 };
 
 /// A finished sweep in memory.
 struct SweepResult {
-  std::vector<std::string> metric_names;
-  std::vector<CellStats> cells;
+  std::vector<std::string> metric_names;  ///< standard_metrics, then the extras
+  std::vector<CellStats> cells;           ///< one per cell, in cell order
 };
 
 /// The metric names of a sweep: standard_metrics then the extras.
@@ -94,10 +98,13 @@ struct SweepResult {
   return names;
 }
 
-/// Cell and first run of block b.
+/// Where a block is: its cell and its runs.
 struct BlockPlace {
-  std::int64_t cell, first_run, runs;
+  std::int64_t cell;       ///< cell index
+  std::int64_t first_run;  ///< index of its first run in the cell
+  std::int64_t runs;       ///< number of runs
 };
+/// Cell and runs of block b.
 [[nodiscard]] inline BlockPlace block_place(const Grid& g, std::int64_t b) {
   const std::int64_t cell = b / g.blocks_per_cell();
   const std::int64_t first = (b % g.blocks_per_cell()) * Grid::block_runs;
@@ -236,13 +243,14 @@ inline std::vector<double> get_doubles(std::string_view s, std::size_t& at, std:
 /// Where each block's record is, over a set of journal files (first copy wins: a block run
 /// twice, e.g. by a shard restarted elsewhere, has the same bytes both times).
 struct JournalIndex {
+  /// One block's record.
   struct Entry {
-    std::size_t file = 0;
+    std::size_t file = 0;      ///< index into files
     std::uint64_t offset = 0;  ///< of the payload
     std::uint64_t size = 0;    ///< of the payload
   };
-  std::vector<std::filesystem::path> files;
-  std::map<std::int64_t, Entry> blocks;
+  std::vector<std::filesystem::path> files;  ///< the journals read
+  std::map<std::int64_t, Entry> blocks;      ///< block index -> its first record
   std::int64_t damaged_files = 0;  ///< files whose tail was torn or corrupt (ignored from there)
 };
 
@@ -365,6 +373,8 @@ class Journal {
 /// in run order: cell, run, every setting (seed = the run's), every metric.
 class SweepAccumulator {
  public:
+  /// Accumulates grid `g` (which must outlive it) with these metric names; rows go to
+  /// `runs_csv` (with a header line first) when it is not null.
   SweepAccumulator(const Grid& g, std::vector<std::string> metric_names,
                    std::FILE* runs_csv = nullptr)
       : grid_(g), runs_csv_(runs_csv) {
@@ -394,6 +404,7 @@ class SweepAccumulator {
   [[nodiscard]] bool complete() const noexcept { return next_ == grid_.blocks(); }
   /// The statistics (complete only when complete()).
   [[nodiscard]] const SweepResult& result() const noexcept { return result_; }
+  /// The statistics, to move out once complete().
   [[nodiscard]] SweepResult& result() noexcept { return result_; }
 
  private:
