@@ -70,7 +70,7 @@ struct RunSpec {
 /// One setting that can be read and written by name.
 struct RunField {
   std::string_view name;  ///< snake_case; flags spell it with dashes (--time-limit)
-  std::string_view help;  ///< one line for --help
+  std::string help;       ///< one line for --help
   void (*set)(RunSpec&, std::string_view);  ///< parses and range-checks the text, then sets it
   std::string (*get)(const RunSpec&);       ///< the value as text (shortest round-trip numbers)
 };
@@ -357,7 +357,7 @@ template <class List>
   using tabrl::detail::concat;
   using tabrl::detail::throw_invalid;
   static const std::vector<RunField> fields{
-      {"env", "environment: cliff, frozen-lake, frozen-lake-8x8 or taxi",
+      {"env", "environment: one of " + EnvKinds::joined(),
        [](RunSpec& s, std::string_view v) { s.env = detail::kind_name<EnvKinds>("env", v); },
        [](const RunSpec& s) { return s.env; }},
       {"slippery", "slippery moves (cliff, frozen lakes): true, false or default",
@@ -373,7 +373,9 @@ template <class List>
          s.time_limit = parse_integer<std::int64_t>(run_who, "time_limit", v, 0, 1'000'000'000);
        },
        [](const RunSpec& s) { return text_of(s.time_limit); }},
-      {"agent", "agent: q, sarsa (online only), expected-sarsa or double-q",
+      {"agent",
+       "agent: one of " + AgentKinds::joined() +
+           " (sarsa and other agents without a minibatch update learn online only)",
        [](RunSpec& s, std::string_view v) { s.agent = detail::kind_name<AgentKinds>("agent", v); },
        [](const RunSpec& s) { return s.agent; }},
       {"gamma", "discount factor in [0, 1]",
@@ -400,7 +402,7 @@ template <class List>
                          concat("'", v, "'"));
        },
        [](const RunSpec& s) { return detail::duplicates_text(s.duplicates); }},
-      {"replay", "memory: online (none), uniform or prioritized",
+      {"replay", "memory: one of " + ReplayKinds::joined() + " (online: none)",
        [](RunSpec& s, std::string_view v) {
          s.replay = detail::kind_name<ReplayKinds>("replay", v);
        },
