@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # Every way of consuming tabrl, tested as a user would: install + find_package,
-# add_subdirectory, FetchContent, pkg-config, and a plain compiler command line.
+# add_subdirectory, FetchContent, pkg-config (from a --prefix install that is then moved),
+# and a plain compiler command line. The install uses the README's commands.
 set -euo pipefail
 bash .ci/bootstrap deps cmake ninja-build g++ pkg-config libeigen3-dev
 root=$(pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-cmake -S . -B "$work/tabrl" -G Ninja -DCMAKE_INSTALL_PREFIX="$work/prefix" \
-  -DTABRL_BUILD_TESTS=OFF -DTABRL_BUILD_EXAMPLES=OFF -DTABRL_BUILD_BENCHMARKS=OFF >/dev/null
-cmake --install "$work/tabrl" >/dev/null
+# The README's install commands, with the build directory in $work.
+cmake --preset install -B "$work/tabrl" >/dev/null
+cmake --install "$work/tabrl" --prefix "$work/prefix" >/dev/null
 
 for kind in find_package add_subdirectory fetchcontent; do
   echo "-- consumer: $kind"
@@ -19,11 +20,18 @@ for kind in find_package add_subdirectory fetchcontent; do
   "$work/$kind/consumer"
 done
 
-echo "-- consumer: pkg-config"
-PKG_CONFIG_PATH="$work/prefix/share/pkgconfig" pkg-config --exists --print-errors 'tabrl >= 0.2'
+# pkg-config: the .pc files find their prefix from their own place, so the install is moved
+# first; a stale absolute prefix would point at the old place, which no longer exists.
+mv "$work/prefix" "$work/moved"
+export PKG_CONFIG_PATH="$work/moved/share/pkgconfig"
+echo "-- consumer: pkg-config tabrl (--prefix install, moved)"
+pkg-config --exists --print-errors 'tabrl >= 0.2'
+case "$(pkg-config --cflags tabrl)" in
+  *"$work/moved/"*) ;;
+  *) echo "tabrl.pc does not point into the moved prefix: $(pkg-config --cflags tabrl)"; exit 1 ;;
+esac
 # shellcheck disable=SC2046
-g++ -O2 tests/consumers/consumer.cpp -o "$work/pc_consumer" \
-  $(PKG_CONFIG_PATH="$work/prefix/share/pkgconfig" pkg-config --cflags tabrl)
+g++ -O2 tests/consumers/consumer.cpp -o "$work/pc_consumer" $(pkg-config --cflags tabrl)
 "$work/pc_consumer"
 
 echo "-- consumer: plain g++ -I include -I /usr/include/eigen3 (umbrella header)"
