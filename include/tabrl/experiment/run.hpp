@@ -439,10 +439,10 @@ template <class List>
        [](const RunSpec& s) -> std::string {
          return s.sampling == Sampling::with_replacement ? "with" : "without";
        }},
-      {"per_alpha", "prioritized replay: priority exponent >= 0",
+      {"per_alpha", "prioritized replay: priority exponent in [0, 16]",
        [](RunSpec& s, std::string_view v) {
          const double x = parse_double(run_who, "per_alpha", v);
-         if (x < 0.0) throw_invalid(run_who, "per_alpha must be >= 0", v);
+         if (!(x >= 0.0 && x <= 16.0)) throw_invalid(run_who, "per_alpha must be in [0, 16]", v);
          s.per_alpha = x;
        },
        [](const RunSpec& s) { return text_of(s.per_alpha); }},

@@ -23,7 +23,7 @@ namespace tabrl {
 
 /// Prioritized replay's settings.
 struct PrioritizedOptions {
-  double alpha = 0.6;  ///< priority exponent: P(i) = p_i^alpha / sum_k p_k^alpha, >= 0
+  double alpha = 0.6;  ///< priority exponent: P(i) = p_i^alpha / sum_k p_k^alpha, in [0, 16]
   double beta = 0.4;   ///< importance-sampling exponent at the start, in [0, 1]
   std::int64_t beta_steps = 100000;  ///< samples over which beta anneals linearly to 1, >= 1
   double epsilon = 1e-6;             ///< added to |TD error| so no transition gets priority 0, > 0
@@ -53,6 +53,10 @@ class PrioritizedReplay {
         tree_(capacity),
         options_(validated(options)),
         beta_(Schedule::linear(options.beta, 1.0, options.beta_steps)) {}
+
+  /// The largest priority exponent accepted: beyond it p^alpha overflows for ordinary TD
+  /// errors (the paper uses 0.6 to 0.7).
+  static constexpr double max_alpha = 16.0;
 
   /// The settings it was made with (or loaded).
   [[nodiscard]] const PrioritizedOptions& options() const noexcept { return options_; }
@@ -227,8 +231,9 @@ class PrioritizedReplay {
   }
 
   static const PrioritizedOptions& validated(const PrioritizedOptions& o) {
-    if (!(o.alpha >= 0.0) || !std::isfinite(o.alpha)) {
-      detail::throw_invalid("PrioritizedReplay", "alpha must be finite and >= 0", o.alpha);
+    if (!(o.alpha >= 0.0 && o.alpha <= max_alpha)) {
+      detail::throw_invalid("PrioritizedReplay", detail::concat("alpha must be in [0, ", max_alpha, "]"),
+                            o.alpha);
     }
     if (!(o.beta >= 0.0 && o.beta <= 1.0)) {
       detail::throw_invalid("PrioritizedReplay", "beta must be in [0, 1]", o.beta);
