@@ -3,11 +3,13 @@
 #include <catch2/catch.hpp>
 
 #include <array>
+#include <cstdint>
+#include <limits>
 #include <vector>
 
 #include <tabrl/envs/cliff_walking.hpp>
-#include <tabrl/envs/time_limit.hpp>
 
+#include "saveable.hpp"
 #include "stats.hpp"
 
 namespace {
@@ -106,7 +108,7 @@ TEST_CASE("CliffWalking: falling keeps the episode going; the goal ends it", "[e
   REQUIRE_THROWS_AS(env.step(0), tabrl::LogicError);
   REQUIRE_THROWS_WITH(env.step(0), Catch::Contains("call reset()"));
   REQUIRE(env.reset() == 36);
-  REQUIRE_NOTHROW(env.step(0));
+  REQUIRE(env.step(0) == tabrl::StepResult{24, -1.0, false, false});  // a new episode steps
 }
 
 TEST_CASE("CliffWalking: bad actions and states throw, step before reset throws",
@@ -206,30 +208,67 @@ TEST_CASE("CliffWalking: render_ansi draws agent, cliff, goal and free cells", "
   REQUIRE(env.render_ansi() == moved);
 }
 
-TEST_CASE("TimeLimit truncates exactly at N steps unless the step terminated", "[envs][time_limit]") {
-  tabrl::TimeLimit<tabrl::CliffWalking> env(tabrl::CliffWalking{}, 3);
-  REQUIRE(env.max_episode_steps() == 3);
-  env.reset(0);
-  REQUIRE_FALSE(env.step(0).truncated);
-  REQUIRE_FALSE(env.step(0).truncated);
-  const auto third = env.step(0);
-  REQUIRE(third.truncated);
-  REQUIRE_FALSE(third.terminated);
-  REQUIRE_THROWS_AS(env.step(0), tabrl::LogicError);
-  env.reset();
-  REQUIRE(env.elapsed_steps() == 0);
-  REQUIRE_FALSE(env.step(0).truncated);
+namespace {
+// CliffWalking's payload field by field: slippery flag, cell, done, started, generator.
+tabrl::test::Bytes cliff_fields(std::uint8_t slippery, std::int32_t cell, std::uint8_t done,
+                                std::uint8_t started, std::uint64_t word = 1) {
+  return tabrl::test::payload([&](tabrl::BinaryWriter& w) {
+    w.value(slippery);
+    w.value(cell);
+    w.value(done);
+    w.value(started);
+    for (int i = 0; i < 4; ++i) w.value(word == 0 ? word : word + static_cast<std::uint64_t>(i));
+  });
+}
+}  // namespace
 
-  // The optimal path takes 13 steps; a 13-step limit must report termination, not truncation.
-  tabrl::TimeLimit<tabrl::CliffWalking> tight(tabrl::CliffWalking{}, 13);
-  tight.reset();
-  tabrl::StepResult r;
-  r = tight.step(0);
-  for (int i = 0; i < 11; ++i) r = tight.step(1);
-  r = tight.step(2);
-  REQUIRE(r.terminated);
-  REQUIRE_FALSE(r.truncated);
+static_assert(tabrl::Saveable<tabrl::CliffWalking>);
 
-  REQUIRE_THROWS_WITH((tabrl::TimeLimit<tabrl::CliffWalking>(tabrl::CliffWalking{}, 0)),
-                      "tabrl::TimeLimit: max_episode_steps must be >= 1, got 0");
+TEST_CASE("CliffWalking save/load: the place in the episode and the generator come back",
+          "[envs][cliff][saveable]") {
+  REQUIRE(tabrl::CliffWalking::kind() == "CliffWalking");
+  tabrl::CliffWalking env({.is_slippery = true});
+  env.reset(8);
+  for (int i = 0; i < 5; ++i) (void)env.step(i % 4);
+  const auto bytes = tabrl::test::saved(env);
+  std::vector<tabrl::StepResult> expected;
+  tabrl::CliffWalking copy = env;
+  for (int i = 0; i < 40; ++i) {
+    const auto r = copy.step(i % 3);
+    expected.push_back(r);
+    if (r.terminated) break;
+  }
+  tabrl::CliffWalking other({.is_slippery = true});
+  other.reset(99);
+  tabrl::test::load_from(other, bytes);
+  REQUIRE(other.state() == env.state());
+  REQUIRE(tabrl::test::saved(other) == bytes);
+  for (std::size_t i = 0; i < expected.size(); ++i) REQUIRE(other.step(static_cast<int>(i % 3)) == expected[i]);
+
+  // Before reset, and after the goal, the flags come back too.
+  tabrl::CliffWalking fresh;
+  tabrl::CliffWalking target;
+  target.reset();
+  tabrl::test::load_from(target, tabrl::test::saved(fresh));
+  REQUIRE_THROWS_WITH(target.step(0), Catch::Contains("called before reset()"));
+  tabrl::test::load_from(target, cliff_fields(0, 35, 1, 1));
+  REQUIRE_THROWS_WITH(target.step(0), Catch::Contains("call reset()"));
+  tabrl::test::load_from(target, cliff_fields(0, 35, 0, 1));
+  REQUIRE(target.step(tabrl::CliffWalking::down) == tabrl::StepResult{47, -1.0, true, false});
+
+  using tabrl::FormatProblem;
+  tabrl::CliffWalking plain;
+  plain.reset();
+  tabrl::test::require_truncations_rejected(plain, cliff_fields(0, 24, 0, 1));
+  tabrl::test::require_rejected(plain, cliff_fields(1, 24, 0, 1), FormatProblem::shape,
+                                "the saved grid has another slipperiness");
+  tabrl::test::require_rejected(plain, cliff_fields(0, 37, 0, 1), FormatProblem::value,
+                                "cell must be in [0, 48) and not in the cliff, got 37");
+  tabrl::test::require_rejected(plain, cliff_fields(0, 48, 0, 1), FormatProblem::value, "got 48");
+  tabrl::test::require_rejected(plain, cliff_fields(0, -1, 0, 1), FormatProblem::value, "got -1");
+  tabrl::test::require_rejected(plain, cliff_fields(0, 24, 2, 1), FormatProblem::value, "episode flags must be 0 or 1");
+  tabrl::test::require_rejected(plain, cliff_fields(0, 24, 0, 2), FormatProblem::value, "episode flags must be 0 or 1");
+  tabrl::test::require_rejected(plain, cliff_fields(0, 24, 0, 1, 0), FormatProblem::value,
+                                "generator state is all zero");
+  REQUIRE(plain.state() == 36);
 }

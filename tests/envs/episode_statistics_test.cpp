@@ -1,4 +1,4 @@
-// EpisodeStatistics and the named factories.
+// EpisodeStatistics: returns and lengths over a window of episodes.
 
 #include <catch2/catch.hpp>
 
@@ -49,26 +49,4 @@ TEST_CASE("EpisodeStatistics under train() sees what the log sees", "[envs][wrap
   double mean_len = 0;
   for (auto l : log.lengths) mean_len += static_cast<double>(l);
   REQUIRE_THAT(env.mean_length(), Catch::Matchers::WithinAbs(mean_len / 50, 1e-12));
-}
-
-TEST_CASE("factories apply Gymnasium's registered time limits", "[envs][wrappers]") {
-  REQUIRE(tabrl::make_frozen_lake().max_episode_steps() == 100);
-  REQUIRE(tabrl::make_frozen_lake_8x8().max_episode_steps() == 200);
-  REQUIRE(tabrl::make_frozen_lake_8x8().num_states() == 64);
-  REQUIRE(tabrl::make_taxi().max_episode_steps() == 200);
-  REQUIRE(tabrl::make_frozen_lake().unwrapped().is_slippery());
-  REQUIRE_FALSE(tabrl::make_frozen_lake(false).unwrapped().is_slippery());
-  auto cliff = tabrl::make_cliff_walking();
-  static_assert(std::is_same_v<decltype(cliff), tabrl::CliffWalking>);  // no limit
-  // Taxi: a policy that only waits (west into the wall at col 0 row 4...) is truncated at 200.
-  auto taxi = tabrl::make_taxi();
-  taxi.reset(0);
-  tabrl::StepResult r;
-  int steps = 0;
-  do {
-    r = taxi.step(tabrl::Taxi::pickup);  // illegal or legal, never terminates
-    ++steps;
-  } while (!r.truncated && !r.terminated);
-  REQUIRE(steps == 200);
-  REQUIRE(r.truncated);
 }

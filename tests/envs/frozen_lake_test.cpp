@@ -2,6 +2,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <cstdint>
 #include <set>
 #include <string>
 #include <vector>
@@ -9,6 +11,7 @@
 #include <tabrl/concepts.hpp>
 #include <tabrl/envs/frozen_lake.hpp>
 
+#include "saveable.hpp"
 #include "stats.hpp"
 
 static_assert(tabrl::DiscreteEnvironment<tabrl::FrozenLake>);
@@ -145,4 +148,57 @@ TEST_CASE("FrozenLake::random_map: seeded, valid, always solvable", "[envs][froz
   REQUIRE(holes > 50 * 5);  // p = 0.6 leaves about 40% holes; the generator really draws them
   REQUIRE_THROWS_AS(tabrl::FrozenLake::random_map(1, 0.8, 0), tabrl::InvalidArgument);
   REQUIRE_THROWS_AS(tabrl::FrozenLake::random_map(4, 0.0, 0), tabrl::InvalidArgument);
+}
+
+static_assert(tabrl::Saveable<tabrl::FrozenLake>);
+
+TEST_CASE("FrozenLake save/load: the place in the episode comes back, on the same map only",
+          "[envs][frozen_lake][saveable]") {
+  REQUIRE(tabrl::FrozenLake::kind() == "FrozenLake");
+  tabrl::FrozenLake env(tabrl::FrozenLake::map_8x8());
+  env.reset(3);
+  (void)env.step(2);
+  (void)env.step(1);
+  const auto bytes = tabrl::test::saved(env);
+  tabrl::FrozenLake copy = env;
+  std::vector<tabrl::StepResult> expected;
+  for (int i = 0; i < 30; ++i) {
+    const auto r = copy.step(i % 4);
+    expected.push_back(r);
+    if (r.terminated) break;
+  }
+  tabrl::FrozenLake other(tabrl::FrozenLake::map_8x8());
+  tabrl::test::load_from(other, bytes);
+  for (std::size_t i = 0; i < expected.size(); ++i) REQUIRE(other.step(static_cast<int>(i % 4)) == expected[i]);
+
+  using tabrl::FormatProblem;
+  tabrl::FrozenLake lake;
+  lake.reset(1);
+  const auto lake_bytes = tabrl::test::saved(lake);
+  tabrl::test::require_truncations_rejected(lake, lake_bytes);
+  tabrl::FrozenLake dry(tabrl::FrozenLake::map_4x4(), {.is_slippery = false});
+  tabrl::test::require_rejected(lake, tabrl::test::saved(dry), FormatProblem::shape,
+                                "the saved lake has another map or slipperiness");
+  tabrl::test::require_rejected(lake, bytes, FormatProblem::shape, "another map");
+  tabrl::FrozenLake holes({"SFFF", "FHFH", "FFFF", "HFFG"});  // one cell differs from 4x4's map
+  tabrl::test::require_rejected(lake, tabrl::test::saved(holes), FormatProblem::shape,
+                                "the saved lake has another map");
+  // The position: state in range, flags 0 or 1, a generator that is not all zero.
+  auto cursor = [&lake_bytes](std::int32_t state, std::uint8_t done, std::uint8_t started, std::uint64_t word) {
+    const std::size_t head = lake_bytes.size() - (4 + 1 + 1 + 32);
+    return tabrl::test::payload([&](tabrl::BinaryWriter& w) {
+      w.bytes(lake_bytes.data(), head);
+      w.value(state);
+      w.value(done);
+      w.value(started);
+      for (int i = 0; i < 4; ++i) w.value(word);
+    });
+  };
+  tabrl::test::load_from(lake, cursor(6, 0, 1, 5));
+  REQUIRE(lake.render_ansi() == "SFFF\nFH@H\nFFFH\nHFFG\n");
+  tabrl::test::require_rejected(lake, cursor(16, 0, 1, 5), FormatProblem::value,
+                                "environment state must be in [0, 16), got 16");
+  tabrl::test::require_rejected(lake, cursor(-1, 0, 1, 5), FormatProblem::value, "got -1");
+  tabrl::test::require_rejected(lake, cursor(6, 3, 1, 5), FormatProblem::value, "episode flags must be 0 or 1");
+  tabrl::test::require_rejected(lake, cursor(6, 0, 1, 0), FormatProblem::value, "generator state is all zero");
 }

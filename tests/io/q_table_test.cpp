@@ -2,8 +2,11 @@
 
 #include <catch2/catch.hpp>
 
+#include <cmath>
 #include <cstdlib>
 #include <fstream>
+#include <functional>
+#include <limits>
 #include <sstream>
 
 #include <tabrl/io/q_table.hpp>
@@ -89,6 +92,59 @@ TEST_CASE("q table: each corrupt file is rejected with the check that failed", "
   } catch (const tabrl::FormatError& e) {
     REQUIRE(std::string(e.what()) == "test: checksum mismatch (file is corrupt)");
   }
+}
+
+namespace {
+// A Q-table file written field by field (the layout io/q_table.hpp documents), with any shape
+// and values, and a correct checksum.
+std::vector<unsigned char> q_file(std::uint64_t rows, std::uint64_t cols, const std::vector<double>& values) {
+  std::ostringstream out;
+  tabrl::BinaryWriter w(out);
+  w.bytes("TABRLQT", 8);
+  w.value(std::uint32_t{1});
+  const std::uint8_t header[4] = {2, 0, 0, 0};
+  w.bytes(header, 4);
+  w.value(rows);
+  w.value(cols);
+  w.array(values.data(), values.size());
+  w.checksum();
+  const std::string s = out.str();
+  return {s.begin(), s.end()};
+}
+}  // namespace
+
+TEST_CASE("q table: the documented layout; shapes with a zero dimension and non-finite values "
+          "are refused on both sides", "[io]") {
+  std::ostringstream out;
+  tabrl::QTable<double> small(2, 3);
+  small << 1, 2, 3, 4, 5, 6;
+  tabrl::write_q_table(out, small);
+  const std::string written = out.str();
+  const auto by_hand = q_file(2, 3, {1, 2, 3, 4, 5, 6});
+  REQUIRE(std::vector<unsigned char>(written.begin(), written.end()) == by_hand);
+  REQUIRE(tabrl::parse_q_table<double>(by_hand, "test") == small);
+
+  auto parse = [](const std::vector<unsigned char>& b) { (void)tabrl::parse_q_table<double>(b, "test"); };
+  REQUIRE(problem_of([&] { parse(q_file(0, 4, {})); }) == FormatProblem::shape);
+  REQUIRE(problem_of([&] { parse(q_file(48, 0, {})); }) == FormatProblem::shape);
+  REQUIRE(problem_of([&] { parse(q_file(0, 0, {})); }) == FormatProblem::shape);
+  REQUIRE_THROWS_WITH(parse(q_file(0, 4, {})), "test: shape mismatch (impossible shape 0 x 4)");
+  REQUIRE_THROWS_WITH(parse(q_file(3, 0, {})), "test: shape mismatch (impossible shape 3 x 0)");
+  REQUIRE_THROWS_WITH(parse(q_file(1, 2, {1.0, std::nan("")})), "test: bad value (Q(0, 1) must be finite, got nan)");
+  REQUIRE(problem_of([&] { parse(q_file(2, 1, {-std::numeric_limits<double>::infinity(), 0.0})); }) ==
+          FormatProblem::value);
+  REQUIRE(tabrl::parse_q_table<double>(q_file(1, 1, {-0.0}), "test")(0, 0) == 0.0);  // 1 x 1 is fine
+
+  std::ostringstream sink;
+  REQUIRE_THROWS_AS(tabrl::write_q_table(sink, tabrl::QTable<double>(0, 4)), tabrl::InvalidArgument);
+  REQUIRE_THROWS_AS(tabrl::write_q_table(sink, tabrl::QTable<double>(4, 0)), tabrl::InvalidArgument);
+  tabrl::QTable<double> bad = small;
+  bad(1, 2) = std::numeric_limits<double>::infinity();
+  REQUIRE_THROWS_WITH(tabrl::write_q_table(sink, bad), Catch::Contains("Q(1, 2) must be finite"));
+  REQUIRE(sink.str().empty());  // nothing written
+  tabrl::test::ScratchDir dir("qt-refuse");
+  REQUIRE_THROWS_AS(tabrl::save_q_table(dir / "q.bin", bad), tabrl::InvalidArgument);
+  REQUIRE_FALSE(fs::exists(dir / "q.bin"));
 }
 
 TEST_CASE("q table: the checked-in corpus of bad files", "[io]") {

@@ -14,7 +14,12 @@
 using namespace tabrl::viz;
 
 TEST_CASE("the XML checker rejects malformed documents", "[viz][svg]") {
-  CHECK_NOTHROW(mini_xml::parse("<?xml version=\"1.0\"?>\n<a x=\"1\"><b/>t &amp; u<!-- c --></a>\n"));
+  const auto good = mini_xml::parse("<?xml version=\"1.0\"?>\n<a x=\"1\"><b/>t &amp; u<!-- c --></a>\n");
+  CHECK(good->name == "a");
+  CHECK(good->attr("x") == "1");
+  CHECK(good->text == "t & u");  // the entity decoded, the comment dropped
+  REQUIRE(good->children.size() == 1);
+  CHECK(good->children[0]->name == "b");
   CHECK_THROWS(mini_xml::parse("<a><b></a>"));
   CHECK_THROWS(mini_xml::parse("<a x=1/>"));
   CHECK_THROWS(mini_xml::parse("<a x=\"1\"y=\"2\"/>"));
