@@ -16,9 +16,16 @@ class BinaryReader;
 class CliffWalking;
 class FrozenLake;
 class Taxi;
+class GridMaze;
+class TabularModel;
+class PriorityQueue;
 struct StepResult;
 struct Outcome;
 struct TDOptions;
+struct TraceOptions;
+struct DynaOptions;
+struct SweepingOptions;
+struct MazeLayout;
 struct PrioritizedOptions;
 struct TrainOptions;
 struct TrainingLog;
@@ -54,5 +61,23 @@ template <class Scalar = double>
 class SarsaAgent;
 template <class Scalar = double>
 class DoubleQLearningAgent;
+template <class Scalar = double>
+class EligibilityTraces;
+template <class Scalar = double>
+class SarsaLambdaAgent;
+template <class Scalar = double>
+class TrueOnlineSarsaAgent;
+template <class Scalar = double>
+class QLambdaAgent;
+template <class Scalar = double>
+class TreeBackupAgent;
+template <class Scalar = double>
+class RetraceAgent;
+template <class Scalar = double>
+class DynaQAgent;
+template <class Scalar = double>
+class PrioritizedSweepingAgent;
+template <class Scalar = double>
+class RLearningAgent;
 
 }  // namespace tabrl
