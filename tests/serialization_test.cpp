@@ -146,6 +146,12 @@ TEST_CASE("BinaryReader: reads what the writer wrote, and refuses to read past t
   });
   tabrl::BinaryReader h(huge, "h");
   REQUIRE_THROWS_WITH(h.vector<double>(), Catch::Contains("h: truncated (announces 9223372036854775807 elements of 8 bytes, has 8)"));
+  const Bytes short_vector = tabrl::test::payload([](tabrl::BinaryWriter& w) {
+    w.value(std::uint64_t{2});  // two doubles announced, one present
+    w.value(1.0);
+  });
+  tabrl::BinaryReader sv(short_vector, "v");
+  REQUIRE_THROWS_WITH(sv.vector<double>(), "v: truncated (announces 2 elements of 8 bytes, has 8)");
   const Bytes long_string = tabrl::test::payload([](tabrl::BinaryWriter& w) { w.string(std::string(300, 'x')); });
   tabrl::BinaryReader ls(long_string, "s");
   REQUIRE(problem_of([&] { (void)ls.string(256); }) == FormatProblem::truncated);

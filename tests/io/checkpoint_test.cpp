@@ -821,3 +821,63 @@ TEST_CASE("checkpoint version 1: other kinds and part lists are refused, nothing
   REQUIRE(s.episode == 0);
   REQUIRE(o == tabrl::TrainOptions{});
 }
+
+TEST_CASE("checkpoint_version, parse_checkpoint_part and read_checkpoint_file", "[io][checkpoint]") {
+  tabrl::CliffWalking env;
+  tabrl::QLearningAgent<> agent(48, 4, notebook);
+  tabrl::ReplayMemory<> memory(64);
+  tabrl::TrainingState state(2, 48);
+  const tabrl::TrainOptions run{.episodes = 3, .batch_size = 8, .seed = 2};
+  tabrl::run_training(agent, env, memory, run, state);
+  const Bytes v2 = checkpoint_bytes(run, agent, memory, state);  // the description first
+  REQUIRE(tabrl::checkpoint_version(v2, "ckpt") == 2);
+  REQUIRE(tabrl::checkpoint_version(format1(agent, memory, state, run), "ckpt") == 1);
+  Bytes not_ours = v2;
+  not_ours[0] = 'X';
+  REQUIRE(problem_of(not_ours, agent) == FormatProblem::magic);
+  REQUIRE_THROWS_AS(tabrl::checkpoint_version(not_ours, "ckpt"), tabrl::FormatError);
+  REQUIRE_THROWS_AS(tabrl::checkpoint_version(Bytes(v2.begin(), v2.begin() + 10), "ckpt"), tabrl::FormatError);
+
+  // One part, by index, without the others.
+  tabrl::TrainOptions first;
+  tabrl::parse_checkpoint_part(v2, "ckpt", 0, first);
+  REQUIRE(first == run);
+  tabrl::ReplayMemory<> m(64);
+  tabrl::parse_checkpoint_part(v2, "ckpt", 2, m);
+  REQUIRE(tabrl::test::saved(m) == tabrl::test::saved(memory));
+  tabrl::TrainingState s(0, 48);
+  tabrl::parse_checkpoint_part(v2, "ckpt", 3, s);
+  REQUIRE(s.log == state.log);
+  // Wrong kind, no such part, corrupt or version-1 bytes: refused, the part unchanged.
+  tabrl::TrainOptions untouched{.episodes = 9};
+  auto part_problem = [&](const Bytes& bytes, std::size_t index) {
+    try {
+      tabrl::parse_checkpoint_part(bytes, "ckpt", index, untouched);
+    } catch (const tabrl::FormatError& e) {
+      REQUIRE(untouched == tabrl::TrainOptions{.episodes = 9});
+      return e.problem();
+    }
+    FAIL("accepted");
+    return FormatProblem::value;
+  };
+  REQUIRE(part_problem(v2, 1) == FormatProblem::kind);
+  REQUIRE_THROWS_WITH(tabrl::parse_checkpoint_part(v2, "ckpt", 1, untouched),
+                      "ckpt: wrong kind (part 1 holds a QLearningAgent, not a TrainOptions)");
+  REQUIRE_THROWS_WITH(tabrl::parse_checkpoint_part(v2, "ckpt", 4, untouched),
+                      "ckpt: wrong kind (file holds 4 parts, no part 4)");
+  Bytes corrupt = v2;
+  corrupt[30] ^= 0x01;
+  REQUIRE(part_problem(corrupt, 0) == FormatProblem::checksum);
+  REQUIRE(part_problem(Bytes(v2.begin(), v2.end() - 1), 0) == FormatProblem::truncated);
+  REQUIRE(part_problem(format1(agent, memory, state, run), 0) == FormatProblem::version);
+  Part longer = part_of(run);
+  longer.payload.push_back(0);
+  REQUIRE(part_problem(format2({longer}), 0) == FormatProblem::value);
+
+  tabrl::test::ScratchDir dir("ckpt-read");
+  tabrl::test::write_bytes(dir / "a.ckpt", v2);
+  REQUIRE(tabrl::read_checkpoint_file(dir / "a.ckpt") == v2);
+  tabrl::test::write_bytes(dir / "b.ckpt", not_ours);
+  REQUIRE_THROWS_AS(tabrl::read_checkpoint_file(dir / "b.ckpt"), tabrl::FormatError);
+  REQUIRE_THROWS_AS(tabrl::read_checkpoint_file(dir / "none.ckpt"), tabrl::IoError);
+}

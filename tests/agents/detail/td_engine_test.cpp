@@ -180,6 +180,21 @@ TEST_CASE("update(view) rejects rows outside the table before writing anything",
     REQUIRE_THROWS_WITH(dq.update(view), Contains("tabrl::DoubleQLearningAgent::update: state must be in [0, 20)"));
     REQUIRE((dq.q_values().array() == 0.0).all());
   }
+  // Bounds one past the table (a next state equal to the state count, an action equal to the
+  // action count) must still send the rows through the checked path.
+  for (const auto rule : rules) {
+    tabrl::ReplayMemory<> edge(8);
+    edge.push(1, 0, -1.0, 20, false);
+    tabrl::QLearningAgent<> agent(20, 4, {.duplicates = rule});
+    edge.sample_view(1, rng, view);
+    REQUIRE(view.columns().max_state == 20);
+    REQUIRE_THROWS_WITH(agent.update(view), "tabrl::QLearningAgent::update: state must be in [0, 20), got 20");
+    tabrl::ReplayMemory<> action(8);
+    action.push(1, 4, -1.0, 2, false);
+    action.sample_view(1, rng, view);
+    REQUIRE_THROWS_WITH(agent.update(view), "tabrl::QLearningAgent::update: action must be in [0, 4), got 4");
+    REQUIRE((agent.q_values().array() == 0.0).all());
+  }
   // Within the table, the memory's bounds let the update skip its per-row checks, with the
   // same result as the checked path.
   tabrl::ReplayMemory<> fine(8);
