@@ -18,11 +18,21 @@
 #include <vector>
 
 #include "../agents/double_q_learning.hpp"
+#include "../agents/dyna_q.hpp"
+#include "../agents/eligibility_traces.hpp"
 #include "../agents/expected_sarsa.hpp"
+#include "../agents/prioritized_sweeping.hpp"
+#include "../agents/q_lambda.hpp"
 #include "../agents/q_learning.hpp"
+#include "../agents/r_learning.hpp"
+#include "../agents/retrace.hpp"
 #include "../agents/sarsa.hpp"
+#include "../agents/sarsa_lambda.hpp"
+#include "../agents/tree_backup.hpp"
+#include "../agents/true_online_sarsa.hpp"
 #include "../envs/cliff_walking.hpp"
 #include "../envs/frozen_lake.hpp"
+#include "../envs/maze.hpp"
 #include "../envs/taxi.hpp"
 #include "../envs/time_limit.hpp"
 #include "../error.hpp"
@@ -44,11 +54,20 @@ struct RunSpec {
   std::string env = "cliff";     ///< a name in EnvKinds: cliff, frozen-lake, frozen-lake-8x8, taxi
   std::optional<bool> slippery;  ///< unset: the environment's default (cliff no, frozen lake yes)
   std::int64_t time_limit = 0;   ///< steps per episode; 0: Gymnasium's (cliff: none)
-  std::string agent = "q";       ///< a name in AgentKinds: q, sarsa, expected-sarsa, double-q
+  std::string agent = "q";       ///< a name in AgentKinds: q, sarsa, expected-sarsa, double-q, ...
   double gamma = 1.0;            ///< discount, in [0, 1]
   double alpha = 0.5;            ///< learning rate, in (0, 1]
   double epsilon = 0.1;          ///< exploration rate, in [0, 1]
   DuplicateRule duplicates = DuplicateRule::last;  ///< minibatch rule for repeated (s, a)
+  double lambda = 0.9;                             ///< trace agents: trace decay, in [0, 1]
+  TraceKind trace = TraceKind::accumulating;       ///< trace agents: how the visited pair is marked
+  double trace_threshold = TraceOptions::default_threshold;  ///< trace agents: drop below it
+  double target_epsilon = 0.0;  ///< tree-backup, retrace: the target policy's epsilon
+  int planning_steps = 5;       ///< dyna-q, dyna-q-plus, prioritized-sweeping: updates per step
+  ModelKind model = ModelKind::deterministic;  ///< dyna-q, dyna-q-plus, prioritized-sweeping
+  double kappa = 1e-3;                         ///< dyna-q-plus: exploration bonus weight
+  double theta = 1e-4;                         ///< prioritized-sweeping: queue threshold
+  double beta = 0.01;                          ///< r-learning: step size of the average reward
   std::string replay = "online";  ///< a name in ReplayKinds: online, uniform, prioritized
   std::size_t memory = 2000;      ///< replay capacity
   std::size_t batch = 32;         ///< minibatch size
@@ -225,8 +244,56 @@ struct TaxiKind {
   [[nodiscard]] static bool success(const Rollout& r) noexcept { return r.terminated; }
 };
 
+/// A maze of Sutton & Barto's chapter 8 (GridMaze), built by `Make` (no slippery option, no
+/// time limit unless set; success is reaching the goal).
+template <GridMaze (*Make)()>
+struct BasicMazeKind {
+  /// Whether the environment has a slippery option.
+  static constexpr bool has_slippery = false;
+  /// Slippery when the spec leaves it unset.
+  static constexpr bool default_slippery = false;
+  /// Steps per episode when the spec says 0 (0 here: no limit).
+  static constexpr std::int64_t default_time_limit = 0;
+  /// Calls f with what the spec describes, built on the stack for this one run.
+  template <class F>
+  static decltype(auto) visit(const RunSpec& s, F&& f) {
+    GridMaze env = Make();
+    if (s.time_limit > 0) {
+      TimeLimit<GridMaze> limited(env, s.time_limit);
+      return f(limited);
+    }
+    return f(env);
+  }
+  /// A greedy episode succeeds when it reaches the goal.
+  [[nodiscard]] static bool success(const Rollout& r) noexcept { return r.terminated; }
+};
+namespace detail {
+[[nodiscard]] inline GridMaze make_blocking_maze() {
+  return GridMaze::blocking_maze();
+}
+[[nodiscard]] inline GridMaze make_shortcut_maze() {
+  return GridMaze::shortcut_maze();
+}
+}  // namespace detail
+/// Sutton & Barto's Dyna maze (Example 8.1, GridMaze::dyna_maze).
+struct DynaMazeKind : BasicMazeKind<&GridMaze::dyna_maze> {
+  /// The name settings and files use.
+  static constexpr std::string_view name = "dyna-maze";
+};
+/// The blocking maze (Example 8.2): its wall moves after 1000 steps of the run.
+struct BlockingMazeKind : BasicMazeKind<&detail::make_blocking_maze> {
+  /// The name settings and files use.
+  static constexpr std::string_view name = "blocking-maze";
+};
+/// The shortcut maze (Example 8.3): a shorter path opens after 3000 steps of the run.
+struct ShortcutMazeKind : BasicMazeKind<&detail::make_shortcut_maze> {
+  /// The name settings and files use.
+  static constexpr std::string_view name = "shortcut-maze";
+};
+
 /// The environments a RunSpec can name. Adding one: a struct like CliffKind, listed here.
-using EnvKinds = KindList<CliffKind, FrozenLakeKind, FrozenLake8x8Kind, TaxiKind>;
+using EnvKinds = KindList<CliffKind, FrozenLakeKind, FrozenLake8x8Kind, TaxiKind, DynaMazeKind,
+                          BlockingMazeKind, ShortcutMazeKind>;
 
 // ---- agents --------------------------------------------------------------------------------
 
@@ -276,10 +343,117 @@ struct DoubleQKind {
   }
 };
 
+/// The trace settings of a spec.
+[[nodiscard]] inline TraceOptions trace_options(const RunSpec& s) noexcept {
+  return {.lambda = s.lambda, .kind = s.trace, .threshold = s.trace_threshold};
+}
+/// An agent kind built from the spec's TD and trace settings (and, with TargetPolicy, its
+/// target_epsilon).
+template <class AgentT, bool TargetPolicy = false>
+struct TraceAgentKind {
+  /// The agent class.
+  using type = AgentT;
+  /// Builds the agent for a table of `states` x `actions` from the spec.
+  [[nodiscard]] static type make(const RunSpec& s, int states, int actions) {
+    if constexpr (TargetPolicy) {
+      return type(states, actions, td_options(s), trace_options(s), s.target_epsilon);
+    } else {
+      return type(states, actions, td_options(s), trace_options(s));
+    }
+  }
+};
+/// SARSA(lambda) (SarsaLambdaAgent): online only; trace accumulating, replacing or dutch.
+struct SarsaLambdaKind : TraceAgentKind<SarsaLambdaAgent<>> {
+  /// The name settings and files use.
+  static constexpr std::string_view name = "sarsa-lambda";
+};
+/// True online SARSA(lambda) (TrueOnlineSarsaAgent): online only; its trace is dutch.
+struct TrueOnlineSarsaKind : TraceAgentKind<TrueOnlineSarsaAgent<>> {
+  /// The name settings and files use.
+  static constexpr std::string_view name = "true-online-sarsa";
+};
+/// Watkins's Q(lambda) (QLambdaAgent): online only.
+struct QLambdaKind : TraceAgentKind<QLambdaAgent<>> {
+  /// The name settings and files use.
+  static constexpr std::string_view name = "q-lambda";
+};
+/// Tree-backup(lambda) (TreeBackupAgent) with target_epsilon: online only.
+struct TreeBackupKind : TraceAgentKind<TreeBackupAgent<>, true> {
+  /// The name settings and files use.
+  static constexpr std::string_view name = "tree-backup";
+};
+/// Retrace(lambda) (RetraceAgent) with target_epsilon: online only.
+struct RetraceKind : TraceAgentKind<RetraceAgent<>, true> {
+  /// The name settings and files use.
+  static constexpr std::string_view name = "retrace";
+};
+/// Dyna-Q (DynaQAgent, kappa 0) or, with Plus, Dyna-Q+ (the spec's kappa); the planning
+/// generator is seeded with planning_seed(run seed).
+template <bool Plus>
+struct BasicDynaKind {
+  /// The agent class.
+  using type = DynaQAgent<>;
+  /// The planning generator's seed: derive_seed(run seed, 0xD7A).
+  [[nodiscard]] static constexpr std::uint64_t planning_seed(std::uint64_t seed) noexcept {
+    return derive_seed(seed, 0xD7A);
+  }
+  /// Builds the agent for a table of `states` x `actions` from the spec.
+  [[nodiscard]] static type make(const RunSpec& s, int states, int actions) {
+    return type(
+        states, actions, td_options(s),
+        {.planning_steps = s.planning_steps, .model = s.model, .kappa = Plus ? s.kappa : 0.0},
+        planning_seed(s.seed));
+  }
+};
+/// Dyna-Q: planning_steps updates per real step from the model (model: deterministic or sample).
+struct DynaQKind : BasicDynaKind<false> {
+  /// The name settings and files use.
+  static constexpr std::string_view name = "dyna-q";
+};
+/// Dyna-Q+: Dyna-Q with the kappa * sqrt(tau) exploration bonus.
+struct DynaQPlusKind : BasicDynaKind<true> {
+  /// The name settings and files use.
+  static constexpr std::string_view name = "dyna-q-plus";
+};
+/// Prioritized sweeping (PrioritizedSweepingAgent): planning_steps queue updates per step
+/// (>= 1), threshold theta.
+struct PrioritizedSweepingKind {
+  /// The name settings and files use.
+  static constexpr std::string_view name = "prioritized-sweeping";
+  /// The agent class.
+  using type = PrioritizedSweepingAgent<>;
+  /// Builds the agent for a table of `states` x `actions` from the spec.
+  [[nodiscard]] static type make(const RunSpec& s, int states, int actions) {
+    return type(states, actions, td_options(s),
+                {.planning_steps = s.planning_steps, .theta = s.theta, .model = s.model});
+  }
+};
+/// R-learning (RLearningAgent): average reward, gamma 1, step size beta for rho.
+struct RLearningKind {
+  /// The name settings and files use.
+  static constexpr std::string_view name = "r-learning";
+  /// The agent class.
+  using type = RLearningAgent<>;
+  /// Builds the agent for a table of `states` x `actions` from the spec.
+  [[nodiscard]] static type make(const RunSpec& s, int states, int actions) {
+    return type(states, actions, td_options(s), s.beta);
+  }
+};
+
 /// The agents a RunSpec can name. Adding one: a struct with `name`, `type` and `make` (e.g.
 /// `struct MyKind : TDAgentKind<MyAgent<>> { static constexpr std::string_view name = "my"; };`),
 /// listed here; an agent without a minibatch update is accepted with replay "online" only.
-using AgentKinds = KindList<QLearningKind, SarsaKind, ExpectedSarsaKind, DoubleQKind>;
+using AgentKinds =
+    KindList<QLearningKind, SarsaKind, ExpectedSarsaKind, DoubleQKind, SarsaLambdaKind,
+             TrueOnlineSarsaKind, QLambdaKind, TreeBackupKind, RetraceKind, DynaQKind,
+             DynaQPlusKind, PrioritizedSweepingKind, RLearningKind>;
+
+/// True when agent kind `name` learns from a replay memory (has a minibatch update); the
+/// others accept replay "online" only. Throws on an unknown name.
+[[nodiscard]] inline bool learns_from_replay(std::string_view name) {
+  return AgentKinds::visit(
+      name, []<class K>(K) { return MinibatchAgent<typename K::type, ReplayMemory<>>; });
+}
 
 // ---- memories ------------------------------------------------------------------------------
 
@@ -402,6 +576,72 @@ template <class List>
                          concat("'", v, "'"));
        },
        [](const RunSpec& s) { return detail::duplicates_text(s.duplicates); }},
+      {"lambda", "trace agents: trace decay lambda in [0, 1]",
+       [](RunSpec& s, std::string_view v) { s.lambda = detail::unit_interval("lambda", v, false); },
+       [](const RunSpec& s) { return text_of(s.lambda); }},
+      {"trace",
+       "trace agents: how the visited pair is marked: accumulating, replacing or dutch (dutch: "
+       "sarsa-lambda only; true-online-sarsa is always dutch)",
+       [](RunSpec& s, std::string_view v) {
+         if (v == "accumulating")
+           s.trace = TraceKind::accumulating;
+         else if (v == "replacing")
+           s.trace = TraceKind::replacing;
+         else if (v == "dutch")
+           s.trace = TraceKind::dutch;
+         else
+           throw_invalid(run_who, "trace must be one of accumulating, replacing, dutch",
+                         concat("'", v, "'"));
+       },
+       [](const RunSpec& s) -> std::string { return to_string(s.trace); }},
+      {"trace_threshold", "trace agents: traces below it are dropped, in [0, 1)",
+       [](RunSpec& s, std::string_view v) {
+         const double x = parse_double(run_who, "trace_threshold", v);
+         if (!(x >= 0.0 && x < 1.0)) throw_invalid(run_who, "trace_threshold must be in [0, 1)", v);
+         s.trace_threshold = x;
+       },
+       [](const RunSpec& s) { return text_of(s.trace_threshold); }},
+      {"target_epsilon", "tree-backup, retrace: the target policy's epsilon in [0, 1] (0: greedy)",
+       [](RunSpec& s, std::string_view v) {
+         s.target_epsilon = detail::unit_interval("target_epsilon", v, false);
+       },
+       [](const RunSpec& s) { return text_of(s.target_epsilon); }},
+      {"planning_steps",
+       "dyna-q, dyna-q-plus, prioritized-sweeping: planning updates per env step in [0, 100000] "
+       "(prioritized-sweeping: >= 1)",
+       [](RunSpec& s, std::string_view v) {
+         s.planning_steps =
+             parse_integer<int>(run_who, "planning_steps", v, 0, DynaOptions::max_planning_steps);
+       },
+       [](const RunSpec& s) { return text_of(s.planning_steps); }},
+      {"model", "dyna-q, dyna-q-plus, prioritized-sweeping: deterministic or sample model",
+       [](RunSpec& s, std::string_view v) {
+         if (v == "deterministic")
+           s.model = ModelKind::deterministic;
+         else if (v == "sample")
+           s.model = ModelKind::sample;
+         else
+           throw_invalid(run_who, "model must be one of deterministic, sample",
+                         concat("'", v, "'"));
+       },
+       [](const RunSpec& s) -> std::string { return to_string(s.model); }},
+      {"kappa", "dyna-q-plus: exploration bonus weight in [0, 1e6]",
+       [](RunSpec& s, std::string_view v) {
+         const double x = parse_double(run_who, "kappa", v);
+         if (!(x >= 0.0 && x <= 1e6)) throw_invalid(run_who, "kappa must be in [0, 1e6]", v);
+         s.kappa = x;
+       },
+       [](const RunSpec& s) { return text_of(s.kappa); }},
+      {"theta", "prioritized-sweeping: a pair is queued when its priority exceeds theta (>= 0)",
+       [](RunSpec& s, std::string_view v) {
+         const double x = parse_double(run_who, "theta", v);
+         if (!(x >= 0.0 && x <= 1e300)) throw_invalid(run_who, "theta must be finite and >= 0", v);
+         s.theta = x;
+       },
+       [](const RunSpec& s) { return text_of(s.theta); }},
+      {"beta", "r-learning: step size of the average reward in (0, 1]",
+       [](RunSpec& s, std::string_view v) { s.beta = detail::unit_interval("beta", v, true); },
+       [](const RunSpec& s) { return text_of(s.beta); }},
       {"replay", "memory: one of " + ReplayKinds::joined() + " (online: none)",
        [](RunSpec& s, std::string_view v) {
          s.replay = detail::kind_name<ReplayKinds>("replay", v);
@@ -545,8 +785,10 @@ inline void validate(const RunSpec& s) {
   if (!ReplayKinds::contains(s.replay))
     throw_invalid("RunSpec", "replay must be one of " + ReplayKinds::joined(),
                   concat("'", s.replay, "'"));
-  const bool replays =
-      AgentKinds::visit(s.agent, []<class K>(K) { return !OnPolicyAgent<typename K::type>; });
+  if (!AgentKinds::contains(s.agent))
+    throw_invalid("RunSpec", "agent must be one of " + AgentKinds::joined(),
+                  concat("'", s.agent, "'"));
+  const bool replays = learns_from_replay(s.agent);
   if (!online && !replays)
     throw_invalid("RunSpec",
                   concat("replay must be online for agent ", s.agent, " (it learns online only)"),
@@ -566,6 +808,19 @@ inline void validate(const RunSpec& s) {
     throw_invalid("RunSpec", "alpha must be in (0, 1]", s.alpha);
   if (!(s.epsilon >= 0.0 && s.epsilon <= 1.0))
     throw_invalid("RunSpec", "epsilon must be in [0, 1]", s.epsilon);
+  if (!(s.lambda >= 0.0 && s.lambda <= 1.0))
+    throw_invalid("RunSpec", "lambda must be in [0, 1]", s.lambda);
+  if (s.trace == TraceKind::dutch &&
+      (s.agent == QLambdaKind::name || s.agent == TreeBackupKind::name ||
+       s.agent == RetraceKind::name))
+    throw_invalid("RunSpec", concat("trace must be accumulating or replacing for agent ", s.agent),
+                  "dutch");
+  if (s.agent == PrioritizedSweepingKind::name && s.planning_steps < 1)
+    throw_invalid("RunSpec", "planning_steps must be >= 1 for agent prioritized-sweeping",
+                  s.planning_steps);
+  if (s.agent == RLearningKind::name && s.gamma != 1.0)
+    throw_invalid("RunSpec", "gamma must be 1 for agent r-learning (it does not discount)",
+                  s.gamma);
   if (s.episodes < 1) throw_invalid("RunSpec", "episodes must be >= 1", s.episodes);
   if (s.eval_episodes < 0) throw_invalid("RunSpec", "eval_episodes must be >= 0", s.eval_episodes);
 }
@@ -617,13 +872,19 @@ decltype(auto) visit_run(const RunSpec& spec, F&& f) {
           .seed = s.seed};
 }
 
-/// Trains with tabrl::train_online (OnlineMemory) or tabrl::train and returns the log.
+/// Trains with tabrl::train_online (OnlineMemory) or tabrl::train and returns the log. An
+/// EpisodicAgent hears of every episode's end (EpisodeEnds runs before `observer`).
 /// Throws LogicError for an agent that cannot learn from that memory (validate() rejects
 /// such specs first).
 template <class Env, class AgentT, class Memory, class Observer = NullObserver>
 [[nodiscard]] TrainingLog train_run(const RunSpec& spec, Env& env, AgentT& agent, Memory& memory,
                                     Observer&& observer = {}) {
-  if constexpr (std::is_same_v<Memory, OnlineMemory>) {
+  if constexpr (std::is_same_v<Memory, OnlineMemory> && EpisodicAgent<AgentT>) {
+    // Until the loops call end_episode() themselves, an observer tells the agent (a time
+    // limit's truncation must clear its traces too).
+    EpisodeEnds<AgentT> ends(agent);
+    return train_online(agent, env, train_options(spec), observe(ends, observer));
+  } else if constexpr (std::is_same_v<Memory, OnlineMemory>) {
     return train_online(agent, env, train_options(spec), std::forward<Observer>(observer));
   } else if constexpr (MinibatchAgent<AgentT, Memory>) {
     return train(agent, env, memory, train_options(spec), std::forward<Observer>(observer));
