@@ -101,7 +101,19 @@ tabrl::TrainingLog hand_loop(AgentT& agent, Env& env, const tabrl::TrainOptions&
 
 template <class AgentT>
 void check_equals_hand_loop(std::uint64_t seed) {
-  // A time limit and slippery moves, so truncations and the environment's own draws occur.
+  // Episodes that end at the goal (terminated: no a' is drawn there) on the plain grid...
+  {
+    tabrl::CliffWalking env, env2;
+    const tabrl::TDOptions config{.gamma = 1.0, .alpha = 0.5, .epsilon = 0.1};
+    AgentT trained(48, 4, config), manual(48, 4, config);
+    const tabrl::TrainOptions options{.episodes = 30, .seed = seed};
+    const tabrl::TrainingLog log = tabrl::train_online(trained, env, options);
+    REQUIRE(log == hand_loop(manual, env2, options));
+    REQUIRE(log.visit_counts[47] == 30);  // every episode terminated at the goal
+    REQUIRE(same_bits(trained.q_values(), manual.q_values()));
+  }
+  // ... and a time limit and slippery moves, so truncations and the environment's own draws
+  // occur.
   tabrl::TimeLimit<tabrl::CliffWalking> env(tabrl::CliffWalking{{.is_slippery = true}}, 50);
   tabrl::TimeLimit<tabrl::CliffWalking> env2(tabrl::CliffWalking{{.is_slippery = true}}, 50);
   const tabrl::TDOptions config{.gamma = 0.95, .alpha = 0.5, .epsilon = 0.2};

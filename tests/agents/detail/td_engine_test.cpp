@@ -16,6 +16,7 @@
 #include <tabrl/agents/double_q_learning.hpp>
 #include <tabrl/agents/expected_sarsa.hpp>
 #include <tabrl/agents/q_learning.hpp>
+#include <tabrl/replay/n_step.hpp>
 #include <tabrl/replay/replay_memory.hpp>
 
 using Catch::Matchers::Contains;
@@ -156,6 +157,33 @@ TEST_CASE("update(view) equals update(owned batch) bit for bit: every agent, rul
       check_same_updates<tabrl::ExpectedSarsaAgent<>>(rule, mode);
       check_same_updates<tabrl::DoubleQLearningAgent<>>(rule, mode);
     }
+  }
+}
+
+TEST_CASE("update(view) equals update(owned batch) with n-step discounts read by memory slot",
+          "[agents][engine][view][nstep]") {
+  for (const auto rule : rules) {
+    tabrl::NStepReplay<> memory(tabrl::ReplayMemory<>(200), 3, 0.9);
+    tabrl::Rng fill_rng(8);
+    for (int i = 0; i < 260; ++i) {
+      memory.push(tabrl::Transition{static_cast<int>(tabrl::uniform_index(fill_rng, 6)),
+                                    static_cast<int>(tabrl::uniform_index(fill_rng, 4)), -1.0,
+                                    static_cast<int>(tabrl::uniform_index(fill_rng, 48)),
+                                    tabrl::uniform_index(fill_rng, 9) == 0});
+    }
+    auto split = make_agent<tabrl::QLearningAgent<>>(rule);
+    auto viewed = make_agent<tabrl::QLearningAgent<>>(rule);
+    tabrl::Rng a(3), b(3);
+    tabrl::Minibatch batch, view;
+    for (int u = 0; u < 50; ++u) {
+      memory.sample(16, a, batch);
+      memory.sample_view(16, b, view);
+      REQUIRE(view.discounted());
+      split.update(batch);
+      viewed.update(view);
+      REQUIRE(same_bits(split.last_td_errors(), viewed.last_td_errors()));
+    }
+    REQUIRE(same_bits(split.q_values(), viewed.q_values()));
   }
 }
 
