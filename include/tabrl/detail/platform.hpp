@@ -17,6 +17,7 @@
 #if __has_include(<fcntl.h>) && __has_include(<unistd.h>) && __has_include(<signal.h>)
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #define TABRL_DETAIL_POSIX 1
@@ -54,6 +55,18 @@ namespace tabrl::detail {
 #else
   return 0;
 #endif
+}
+
+/// The width in columns of the terminal `file` is, or 0 when it is not one (or the system
+/// does not say).
+[[nodiscard]] inline int terminal_columns(std::FILE* file) noexcept {
+#if defined(TABRL_DETAIL_POSIX) && defined(TIOCGWINSZ)
+  struct winsize size {};
+  if (file != nullptr && ::ioctl(::fileno(file), TIOCGWINSZ, &size) == 0) return size.ws_col;
+#else
+  (void)file;
+#endif
+  return 0;
 }
 
 /// The text of the last system error (errno).

@@ -88,8 +88,19 @@ namespace detail {
   return target;
 }
 
-/// Removes `target`'s temporary files (target.tmp-PID-N) whose writer process is gone: a
-/// writer killed between naming its file and renaming it leaves one behind.
+}  // namespace detail
+
+/// Throws IoError, naming the reason, when atomic_write(path, ...) would refuse `path` (it
+/// exists and is not a regular file, or its directory does not exist): for a program to
+/// check an output path before it spends time on what it will write there.
+inline void check_writable(const std::filesystem::path& path) {
+  (void)detail::write_target(path, "check_writable");
+}
+
+/// Removes the temporary files atomic_write left for `target` (target.tmp-PID-N) whose writer
+/// process is gone: a writer killed in the instant between naming its file and renaming it
+/// leaves one behind. atomic_write calls it before every write; a program that owns a file
+/// (a trainer's --save) may call it when it starts.
 inline void remove_stale_temporaries(const std::filesystem::path& target) noexcept {
   namespace fs = std::filesystem;
   std::error_code ec;
@@ -110,13 +121,11 @@ inline void remove_stale_temporaries(const std::filesystem::path& target) noexce
       }
       pid = pid * 10 + (rest[i] - '0');
     }
-    if (!digits || pid == process_id() || process_may_exist(pid)) continue;
+    if (!digits || pid == detail::process_id() || detail::process_may_exist(pid)) continue;
     std::error_code ignored;
     fs::remove(it->path(), ignored);
   }
 }
-
-}  // namespace detail
 
 /// Replaces `path` atomically with what `write` produces: the bytes are built in memory, then
 /// written to a new file in the same directory (unnamed where the system has O_TMPFILE),
@@ -133,7 +142,7 @@ inline void atomic_write(const std::filesystem::path& path,
   write(buffer);
   if (!buffer) throw IoError(detail::concat("tabrl::atomic_write: encoding ", path.string(), " failed"));
   const std::string bytes = std::move(buffer).str();
-  detail::remove_stale_temporaries(target);
+  remove_stale_temporaries(target);
   static std::atomic<long> counter{0};
   std::filesystem::path temp = target;
   temp += detail::concat(".tmp-", detail::process_id(), "-", ++counter);

@@ -275,14 +275,83 @@ void parse_checkpoint(const std::vector<unsigned char>& bytes, const std::string
   std::apply([&](auto&... s) { ((parts = std::move(s)), ...); }, staged);
 }
 
+/// The format version of a checkpoint's bytes (1 or 2). Throws FormatError for bytes that
+/// are not a tabrl checkpoint.
+[[nodiscard]] inline std::uint32_t checkpoint_version(const std::vector<unsigned char>& bytes,
+                                                      const std::string& who) {
+  BinaryReader r(bytes, who);
+  r.magic(std::string_view(checkpoint_magic.data(), checkpoint_magic.size()));
+  return r.value<std::uint32_t>();
+}
+
+/// Reads part `index` of a format-2 checkpoint's bytes into `part` (its kind must match), for
+/// a program that must learn from the file what to build before loading the rest (a
+/// checkpoint that starts with the run's description). Checks the header and the checksum
+/// as parse_checkpoint does; `part` is unchanged on error.
+template <Saveable Part>
+void parse_checkpoint_part(const std::vector<unsigned char>& bytes, const std::string& who,
+                           std::size_t index, Part& part) {
+  BinaryReader r(bytes, who);
+  r.magic(std::string_view(checkpoint_magic.data(), checkpoint_magic.size()));
+  const auto version = r.value<std::uint32_t>();
+  if (version != checkpoint_format_version) {
+    r.fail(FormatProblem::version, detail::concat("file has version ", version,
+                                                  ", parts are read from version ",
+                                                  checkpoint_format_version));
+  }
+  const auto body = r.value<std::uint64_t>();
+  const std::size_t rest = r.remaining();
+  if (rest < 8 || body != rest - 8) {
+    r.fail(FormatProblem::truncated,
+           detail::concat("header announces ", body, " bytes of parts, the file has ",
+                          rest >= 8 ? rest - 8 : 0));
+  }
+  std::uint64_t stored = 0;
+  std::memcpy(&stored, bytes.data() + bytes.size() - 8, sizeof stored);
+#ifndef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
+  if (stored != detail::fnv1a({bytes.data(), bytes.size() - 8})) {
+    r.fail(FormatProblem::checksum, "file is corrupt");
+  }
+#endif
+  BinaryReader b(std::span<const unsigned char>(bytes).subspan(r.position(), body), who);
+  const auto count = b.value<std::uint32_t>();
+  if (index >= count) {
+    b.fail(FormatProblem::kind, detail::concat("file holds ", count, " parts, no part ", index));
+  }
+  for (std::size_t i = 0;; ++i) {
+    const std::string kind = b.string(256);
+    const auto length = b.value<std::uint64_t>();
+    const auto payload = b.take(static_cast<std::size_t>(length));
+    if (i < index) continue;
+    if (kind != Part::kind()) {
+      b.fail(FormatProblem::kind, detail::concat("part ", index, " holds a ", kind, ", not a ",
+                                                 Part::kind()));
+    }
+    Part staged = part;
+    BinaryReader in(payload, detail::concat(who, ": ", kind));
+    staged.load(in);
+    if (in.remaining() != 0) {
+      in.fail(FormatProblem::value, detail::concat(in.remaining(), " bytes left unread"));
+    }
+    part = std::move(staged);
+    return;
+  }
+}
+
+/// Reads a checkpoint file's bytes (see load_checkpoint: regular files only, magic first).
+[[nodiscard]] inline std::vector<unsigned char> read_checkpoint_file(
+    const std::filesystem::path& path) {
+  return detail::read_file(path, "load_checkpoint",
+                           std::string_view(checkpoint_magic.data(), checkpoint_magic.size()));
+}
+
 /// Loads a checkpoint written by save_checkpoint (see parse_checkpoint). Throws IoError if
 /// the file cannot be read (or is not a regular file) and FormatError if it is not a valid
 /// checkpoint of these parts.
 template <Saveable... Parts>
 void load_checkpoint(const std::filesystem::path& path, Parts&... parts) {
-  parse_checkpoint(detail::read_file(path, "load_checkpoint",
-                                     std::string_view(checkpoint_magic.data(), checkpoint_magic.size())),
-                   "tabrl::load_checkpoint: " + path.string(), parts...);
+  parse_checkpoint(read_checkpoint_file(path), "tabrl::load_checkpoint: " + path.string(),
+                   parts...);
 }
 
 }  // namespace tabrl

@@ -3,33 +3,49 @@
 /// A live progress bar for tabrl::train / tabrl::train_online: episodes done, env steps per
 /// second and the recent mean return, redrawn in place on one terminal line.
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <string>
 
 #include <fmt/format.h>
 
+#include "../detail/platform.hpp"
 #include "../training/train.hpp"
 #include "terminal.hpp"
 
 namespace tabrl::viz {
 
 /// The bar's text (no escape codes): "[#####-----]  37/100 episodes  12.3k steps/s  mean
-/// return (last 10)    -25.3". bar_width counts the characters between the brackets.
+/// return (last 10)    -25.3", shortened to fit `max_width` columns (0: no limit): the bar
+/// shrinks first, then the words go ("37/100 ep  12.3k/s  last 10: -25.3"), then the rate.
+/// bar_width counts the characters between the brackets.
 [[nodiscard]] inline std::string progress_line(int done, int total, double steps_per_second,
                                                double recent_mean, std::size_t recent,
-                                               int bar_width = 24) {
-  const double frac = total > 0 ? static_cast<double>(done) / total : 1.0;
-  const int filled = static_cast<int>(frac * bar_width + 1e-9);
-  std::string bar(static_cast<std::size_t>(filled), '#');
-  bar.append(static_cast<std::size_t>(bar_width - filled), '-');
+                                               int bar_width = 24, int max_width = 0) {
   const std::string rate = steps_per_second >= 1e6 ? fmt::format("{:.1f}M", steps_per_second / 1e6)
                            : steps_per_second >= 1e3
                                ? fmt::format("{:.1f}k", steps_per_second / 1e3)
                                : fmt::format("{:.0f}", steps_per_second);
   const int digits = static_cast<int>(fmt::formatted_size("{}", total));
-  return fmt::format("[{}] {:>{}}/{} episodes  {:>6} steps/s  mean return (last {}) {:>8.1f}", bar,
-                     done, digits, total, rate, recent, recent_mean);
+  const std::string counts = fmt::format("{:>{}}/{}", done, digits, total);
+  const std::string long_tail = fmt::format(" {} episodes  {:>6} steps/s  mean return (last {}) {:>8.1f}",
+                                            counts, rate, recent, recent_mean);
+  const std::string short_tail =
+      fmt::format(" {} ep  {}/s  last {}: {:.1f}", counts, rate, recent, recent_mean);
+  const std::string shortest_tail = fmt::format(" {} ep  last {}: {:.1f}", counts, recent, recent_mean);
+  auto bar = [&](int width) {
+    const double frac = total > 0 ? static_cast<double>(done) / total : 1.0;
+    const int filled = static_cast<int>(frac * width + 1e-9);
+    return "[" + std::string(static_cast<std::size_t>(filled), '#') +
+           std::string(static_cast<std::size_t>(width - filled), '-') + "]";
+  };
+  if (max_width <= 0) return bar(bar_width) + long_tail;
+  for (const std::string* tail : {&long_tail, &short_tail, &shortest_tail}) {
+    const int room = max_width - 1 - static_cast<int>(tail->size()) - 2;  // keep the last column free
+    if (room >= 8) return bar(std::min(bar_width, room)) + *tail;
+  }
+  return shortest_tail.substr(1, static_cast<std::size_t>(std::max(0, max_width - 1)));
 }
 
 /// A training observer drawing progress_line() in place ("\r" + line + erase-to-end) after
@@ -71,8 +87,11 @@ class ProgressBar {
     const double elapsed = std::chrono::duration<double>(now - start_).count();
     const double rate =
         elapsed > 0 ? static_cast<double>(e.log.env_steps - start_steps_) / elapsed : 0.0;
+    // Fit the terminal, as wide as it is now: a wrapped line cannot be redrawn in place.
+    const int columns = tabrl::detail::terminal_columns(out_);
     const std::string line = progress_line(e.episode + 1, e.episodes_total, rate,
-                                           e.log.mean_return_last(recent_), recent_);
+                                           e.log.mean_return_last(recent_), recent_, 24,
+                                           columns > 0 ? columns : 80);
     fmt::print(out_, "\r{}\x1b[K{}", line, last ? "\n" : "");
     std::fflush(out_);
     ++redraws_;
