@@ -129,5 +129,6 @@ void init_q_table(py::module_& m);
 void init_replay(py::module_& m);
 void init_checkpoint(py::module_& m);
 void init_viz(py::module_& m);
+void init_sweep(py::module_& m);
 
 }  // namespace tabrl::python

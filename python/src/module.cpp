@@ -155,6 +155,7 @@ PYBIND11_MODULE(_tabrl, m) {
   init_q_table(m);
   init_replay(m);
   init_checkpoint(m);
+  init_sweep(m);
 #if defined(TABRL_PYTHON_HAS_VIZ)
   init_viz(m);
 #endif

@@ -14,7 +14,8 @@ ValueError: damaged or foreign files).
     print(tabrl.greedy_rollout(agent, env).total_return, agent.q.shape)
 
 tabrl.gym registers tabrl's environments with Gymnasium ("tabrl/CliffWalking-v0", ...);
-tabrl.viz draws heatmaps, learning curves, policies and frames.
+tabrl.viz draws heatmaps, learning curves, policies and frames; tabrl.sweep runs grids of
+settings x seeds on every core (docs/python.md).
 """
 
 from ._tabrl import (

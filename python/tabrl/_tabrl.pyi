@@ -18,6 +18,7 @@ Outcome = tuple[float, int, float, bool]
 ArrayLike = npt.ArrayLike
 
 viz: types.ModuleType
+sweep: types.ModuleType
 
 class FormatError(ValueError):
     problem: str

@@ -47,3 +47,16 @@ def tabrl_gym(gymnasium):
     import tabrl.gym
 
     return tabrl.gym
+
+
+def child_env():
+    """The environment for a child interpreter: this tabrl (and this Gymnasium, if any) first on
+    its path, whatever its working directory."""
+    import tabrl
+
+    paths = [str(Path(tabrl.__file__).resolve().parents[1])]
+    if (GYMNASIUM_DIR / "gymnasium").is_dir():
+        paths.append(str(GYMNASIUM_DIR))
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(paths + [p for p in [env.get("PYTHONPATH")] if p])
+    return env

@@ -6,10 +6,11 @@ hang becomes a timeout with a message instead of a stuck test run.
 """
 
 import json
-import os
 import subprocess
 import sys
 import textwrap
+
+from conftest import child_env
 
 TIMEOUT = 120  # seconds; the scenarios take well under one
 
@@ -17,7 +18,7 @@ TIMEOUT = 120  # seconds; the scenarios take well under one
 def run_child(code):
     result = subprocess.run(
         [sys.executable, "-c", textwrap.dedent(code)],
-        capture_output=True, text=True, timeout=TIMEOUT, env=dict(os.environ),
+        capture_output=True, text=True, timeout=TIMEOUT, env=child_env(),
     )
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout.strip().splitlines()[-1])
@@ -118,3 +119,25 @@ def test_sigint_inside_a_python_environment():
     )
     assert report["interrupted"] and 1000 <= report["steps"] < 1010
     assert report["q"][0][0] < 0  # learned from the steps before
+
+
+def test_sigint_stops_a_sweep():
+    report = run_child(
+        """
+        import json, os, signal, threading, time
+        from tabrl import sweep
+
+        def press_ctrl_c():
+            time.sleep(0.3)
+            os.kill(os.getpid(), signal.SIGINT)
+
+        threading.Thread(target=press_ctrl_c).start()
+        try:
+            sweep.run({"alpha": "0.1:1.0:0.1", "episodes": 500}, runs=20000, threads=2, bootstrap=0)
+            interrupted = False
+        except KeyboardInterrupt:
+            interrupted = True
+        print(json.dumps({"interrupted": interrupted}))
+        """
+    )
+    assert report["interrupted"]

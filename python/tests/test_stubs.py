@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import tabrl
-from tabrl import _tabrl, viz
+from tabrl import _tabrl, sweep, viz
 
 PACKAGE = Path(tabrl.__file__).parent
 DUNDERS = {"__init__", "__len__", "__getitem__", "__call__", "__eq__", "__copy__", "__deepcopy__"}
@@ -63,20 +63,21 @@ def test_module_and_stub_list_the_same_names():
         assert stubs[name] == runtime[name], name
 
 
-def test_viz_and_its_stub_list_the_same_names():
-    stubs = stub_names(PACKAGE / "viz.pyi")
-    assert set(stubs) == set(viz.__all__)
-    assert stubs["CurveSeries"] == runtime_members(viz.CurveSeries)
+@pytest.mark.parametrize("module,cls", [(viz, "CurveSeries"), (sweep, "SweepResult")])
+def test_submodules_and_their_stubs_list_the_same_names(module, cls):
+    stubs = stub_names(PACKAGE / f"{module.__name__.split('.')[-1]}.pyi")
+    assert set(stubs) == set(module.__all__)
+    assert stubs[cls] == runtime_members(getattr(module, cls))
 
 
 def test_package_exports_everything_the_module_has():
-    public = {n for n in vars(_tabrl) if not n.startswith("_") and n != "viz"} | {"__version__"}
+    public = {n for n in vars(_tabrl) if not n.startswith("_") and n not in ("viz", "sweep")} | {"__version__"}
     assert set(tabrl.__all__) == public
     assert tabrl.__version__.count(".") == 2
 
 
 def documented_objects():
-    for module in (_tabrl, _tabrl.viz):
+    for module in (_tabrl, _tabrl.viz, _tabrl.sweep):
         for name, value in vars(module).items():
             if name.startswith("_") or isinstance(value, (bool, str, type(_tabrl))):
                 continue

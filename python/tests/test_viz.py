@@ -65,7 +65,7 @@ def test_png_round_trip(tmp_path):
     frame = viz.render_cliff_walking(40)
     viz.write_png(tmp_path / "f.png", frame)
     assert np.array_equal(viz.read_png(tmp_path / "f.png"), frame)
-    with pytest.raises(OSError, match="tabrl::viz::write_png"):
+    with pytest.raises(OSError, match="missing"):  # the message names what could not be written
         viz.write_png(tmp_path / "missing" / "f.png", frame)
 
 
@@ -76,5 +76,5 @@ def test_gif_is_written(tmp_path):
     assert (tmp_path / "r.gif").read_bytes()[:6] == b"GIF89a"
     with pytest.raises(ValueError, match=r"frames must be uint8 arrays of shape \(height, width, 3\), got \(4, 4\)"):
         viz.write_gif(tmp_path / "x.gif", [np.zeros((4, 4), dtype=np.uint8)])
-    with pytest.raises(OSError, match="cannot open"):
+    with pytest.raises(OSError, match="missing"):
         viz.write_gif(tmp_path / "missing" / "r.gif", viz.render_rollout(rollout))
