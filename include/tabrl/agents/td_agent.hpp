@@ -9,6 +9,10 @@
 #include <string>
 #include <vector>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "../fwd.hpp"
 #include "../detail/compiler.hpp"
 #include "../error.hpp"
@@ -267,7 +271,7 @@ class TDAgent {
   /// Uniform choice among the maximal entries of row `state`, with one draw only when there
   /// is a tie (so a table without ties costs no randomness, like numpy's choice of one).
   template <class G>
-  [[nodiscard]] int argmax_random_tie(int state, G& rng) const {
+  [[nodiscard]] TABRL_DETAIL_INLINE int argmax_random_tie(int state, G& rng) const {
     const Scalar* row = q_.data() + static_cast<Eigen::Index>(state) * q_.cols();
     if (q_.cols() == 4) return argmax_random_tie4(row, rng);
     const int n = static_cast<int>(q_.cols());
@@ -290,15 +294,31 @@ class TDAgent {
     }
   }
 
+  // Bit a set where row[a] equals the row's maximum (none when a NaN hides it).
+  [[nodiscard]] static unsigned max_mask4(const Scalar* row) noexcept {
+#if defined(__SSE2__)
+    if constexpr (std::is_same_v<Scalar, double>) {
+      // Two packed compares instead of four scalar compare-and-set sequences.
+      const __m128d lo = _mm_loadu_pd(row);
+      const __m128d hi = _mm_loadu_pd(row + 2);
+      __m128d best = _mm_max_pd(lo, hi);
+      best = _mm_max_pd(best, _mm_shuffle_pd(best, best, 1));
+      return static_cast<unsigned>(_mm_movemask_pd(_mm_cmpeq_pd(lo, best))) |
+             static_cast<unsigned>(_mm_movemask_pd(_mm_cmpeq_pd(hi, best))) << 2U;
+    }
+#endif
+    const Scalar a0 = row[0], a1 = row[1], a2 = row[2], a3 = row[3];
+    const Scalar best = std::max(std::max(a0, a1), std::max(a2, a3));
+    return static_cast<unsigned>(a0 == best) | static_cast<unsigned>(a1 == best) << 1U |
+           static_cast<unsigned>(a2 == best) << 2U | static_cast<unsigned>(a3 == best) << 3U;
+  }
+
   // The same choice for a 4-action row without data-dependent branches: which entry is
   // largest is random while learning, and the compare-and-branch scan mispredicted about
   // 1.5 times per online step (docs/performance.md, "The online step").
   template <class G>
-  [[nodiscard]] static int argmax_random_tie4(const Scalar* row, G& rng) {
-    const Scalar a0 = row[0], a1 = row[1], a2 = row[2], a3 = row[3];
-    const Scalar best = std::max(std::max(a0, a1), std::max(a2, a3));
-    const unsigned ties = static_cast<unsigned>(a0 == best) | static_cast<unsigned>(a1 == best) << 1U |
-                          static_cast<unsigned>(a2 == best) << 2U | static_cast<unsigned>(a3 == best) << 3U;
+  [[nodiscard]] TABRL_DETAIL_INLINE static int argmax_random_tie4(const Scalar* row, G& rng) {
+    const unsigned ties = max_mask4(row);
     if ((ties & (ties - 1U)) == 0U) [[likely]] {
       if (ties == 0U) [[unlikely]] return 0;  // NaN entries: nothing compares equal
       return std::countr_zero(ties);

@@ -163,10 +163,9 @@ class TDEngine {
     const auto a = static_cast<Scalar>(alpha);
     // 1. Gather Q(s, a) and the TD error (r + gamma * value(s')) - Q(s, a), value 0 on
     //    terminated rows, from the table before the update, in one scalar pass.
-    gather_dispatch(who, table, rows, value, g);
     // A TD error that overflowed (rewards near the scalar type's limit) would turn the table
     // non-finite: refuse before writing anything.
-    if (!all_finite(td_errors_)) [[unlikely]] first_overflow(who, table, rows);
+    if (!gather_dispatch(who, table, rows, value, g)) [[unlikely]] first_overflow(who, table, rows);
     // 2. Scatter Q(s, a) + alpha * error in row order: with DuplicateRule::last the last
     //    duplicate's write survives. Importance weights scale each row's step.
     if (rule == DuplicateRule::mean || weighted) {
@@ -202,12 +201,6 @@ class TDEngine {
         }
       }
     }
-  }
-
-  // x - x is 0 for a finite x and NaN otherwise, and a NaN survives the sum.
-  [[nodiscard]] static bool all_finite(const Column& x) noexcept {
-    const Scalar zero = (x.array() - x.array()).sum();
-    return zero == zero;
   }
 
   [[noreturn]] TABRL_DETAIL_COLD static void overflow(const char* who, Eigen::Index s,
@@ -266,12 +259,13 @@ class TDEngine {
     throw_invalid(where, concat("state must be in [0, ", ns, ")"), next);
   }
 
-  // Picks the gather: fixed-size rows for the common 4-action case (the reductions over a row
+  // Picks the gather (it returns false when a TD error is not finite): fixed-size rows for the
+  // common 4-action case (the reductions over a row
   // unroll), no per-row discount test without discounts, and no per-row range checks when
   // the rows' bounds (from the memory) or a scan of a batch's own columns prove every row in
   // range. Keep the 4-action test repeated: see docs/performance.md, "The minibatch update".
   template <class RowsT, class Value>
-  void gather_dispatch(const char* who, const QTable<Scalar>& table, const RowsT& rows,
+  [[nodiscard]] bool gather_dispatch(const char* who, const QTable<Scalar>& table, const RowsT& rows,
                        const Value& value, Scalar gamma) {
     const bool discounted = rows.discounts != nullptr;
     bool in_range = false;
@@ -282,17 +276,17 @@ class TDEngine {
       in_range = table.cols() == 4 && !discounted && columns_in_range(table, rows);
     }
     if (table.cols() == 4 && !discounted && in_range) {
-      gather<4, false, false>(who, table, rows, value, gamma);
+      return gather<4, false, false>(who, table, rows, value, gamma);
     } else if (table.cols() == 4) {
       if (discounted) {
-        gather<4, true, true>(who, table, rows, value, gamma);
+        return gather<4, true, true>(who, table, rows, value, gamma);
       } else {
-        gather<4, false, true>(who, table, rows, value, gamma);
+        return gather<4, false, true>(who, table, rows, value, gamma);
       }
     } else if (discounted) {
-      gather<Eigen::Dynamic, true, true>(who, table, rows, value, gamma);
+      return gather<Eigen::Dynamic, true, true>(who, table, rows, value, gamma);
     } else {
-      gather<Eigen::Dynamic, false, true>(who, table, rows, value, gamma);
+      return gather<Eigen::Dynamic, false, true>(who, table, rows, value, gamma);
     }
   }
 
@@ -334,7 +328,7 @@ class TDEngine {
   // read once: stores into the outputs could otherwise alias them and force reloads on every
   // row (see docs/performance.md).
   template <int Actions, bool Discounted, bool Checked, class RowsT, class Value>
-  TABRL_DETAIL_FLATTEN void gather(const char* who, const QTable<Scalar>& table,
+  [[nodiscard]] TABRL_DETAIL_FLATTEN bool gather(const char* who, const QTable<Scalar>& table,
                                    const RowsT& rows, const Value& value, Scalar gamma) {
     [[maybe_unused]] const auto ns = static_cast<std::uint64_t>(table.rows());
     const auto na = static_cast<std::uint64_t>(table.cols());
@@ -348,6 +342,7 @@ class TDEngine {
     Eigen::Index* flat = written_.data();
     Scalar* current = current_.data();
     Scalar* errors = td_errors_.data();
+    Scalar finite_check = 0;
     for (Eigen::Index i = 0; i < n; ++i) {
       const std::size_t k = src.at(i);
       const auto s_raw = static_cast<std::int64_t>(src.states[k]);
@@ -371,8 +366,12 @@ class TDEngine {
           zero_if(src.terminated[k] != 0, value_of.template operator()<Actions>(q + offset, offset));
       Scalar discount = gamma;
       if constexpr (Discounted) discount = static_cast<Scalar>(src.discounts[k]);
-      errors[i] = (static_cast<Scalar>(src.rewards[k]) + discount * v) - q_sa;
+      const Scalar error = (static_cast<Scalar>(src.rewards[k]) + discount * v) - q_sa;
+      errors[i] = error;
+      // error - error is 0 for a finite error and NaN otherwise; a NaN survives the sum.
+      finite_check += error - error;
     }
+    return finite_check == finite_check;
   }
 
   // Q(s_i, a_i) = current_i + alpha * step_i, in row order (a plain loop: Eigen's assignment
