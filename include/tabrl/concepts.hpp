@@ -56,6 +56,12 @@ concept OnPolicyAgent = Agent<A> && requires {
   requires A::on_policy;
 };
 
+/// An agent that must hear of episode ends (eligibility traces are cleared there; a
+/// truncated episode ends without a terminal transition, so an agent cannot tell by itself):
+/// `end_episode()`, called by the training loops after every episode.
+template <class A>
+concept EpisodicAgent = Agent<A> && requires(A& agent) { agent.end_episode(); };
+
 /// A replay memory: `push(transition)`, `size()`, `capacity()`, and `sample(n, rng, batch)`
 /// filling a `minibatch_type` (a BasicMinibatch). It may also offer `sample_view(n, rng,
 /// batch)`, the same draws without a copy (rows read in place until the memory changes),

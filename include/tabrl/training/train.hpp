@@ -284,7 +284,8 @@ void sample_rows(Memory& memory, std::size_t n, G& rng, typename Memory::minibat
 /// episode, if a previous call stopped inside one: pass the same environment object). Each
 /// episode resets the environment with derive_seed(options.seed, episode), so the
 /// environment's own randomness needs no saving at episode ends. After every update from a
-/// PrioritizedMemory the rows' priorities follow the agent's TD errors. Returns early when an
+/// PrioritizedMemory the rows' priorities follow the agent's TD errors; after every episode an
+/// EpisodicMemory and an EpisodicAgent hear end_episode(). Returns early when an
 /// observer returns Control::stop. Throws if batch_size exceeds the memory capacity or the
 /// environment and agent disagree on sizes.
 template <DiscreteEnvironment Env, ExperienceMemory Memory, MinibatchAgent<Memory> AgentT,
@@ -349,6 +350,7 @@ void run_training(AgentT& agent, Env& env, Memory& replay, const TrainOptions& o
       }
     }
     if constexpr (EpisodicMemory<Memory>) replay.end_episode();  // n-step flush
+    if constexpr (EpisodicAgent<AgentT>) agent.end_episode();     // e.g. clear traces
     log.env_steps += length;
     log.returns.push_back(episode_return);
     log.lengths.push_back(length);

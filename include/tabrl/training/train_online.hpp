@@ -23,7 +23,8 @@ namespace tabrl {
 /// an online and a replay run with the same seed see the same environment seeds.
 /// options.batch_size is ignored; options.updates_per_step must be 1 (anything else has no
 /// online meaning). log.updates counts the online updates (one per env step). An on-policy
-/// agent (OnPolicyAgent) learns from the next action it then takes. Returns early when an
+/// agent (OnPolicyAgent) learns from the next action it then takes; an EpisodicAgent hears
+/// end_episode() after every episode, terminated or truncated. Returns early when an
 /// observer returns Control::stop; the next call continues there.
 template <DiscreteEnvironment Env, Agent AgentT, class Observer = NullObserver>
 void run_online_training(AgentT& agent, Env& env, const TrainOptions& options, TrainingState& state,
@@ -85,6 +86,7 @@ void run_online_training(AgentT& agent, Env& env, const TrainOptions& options, T
       }
       if constexpr (!OnPolicyAgent<AgentT>) a = agent.act(s, state.rng);
     }
+    if constexpr (EpisodicAgent<AgentT>) agent.end_episode();  // e.g. clear traces
     log.env_steps += length;
     log.returns.push_back(episode_return);
     log.lengths.push_back(length);
