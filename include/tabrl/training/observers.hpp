@@ -83,17 +83,18 @@ class ObserverList {
   Control on_step(const StepEvent& e)
   requires(detail::has_on_step<Observers> || ...)
   {
-    const bool stop = std::apply(
-        [&e](auto&... o) { return (false | ... | detail::notify_step(o, e)); }, observers_);
+    // Every observer hears the step, whatever the ones before it asked.
+    bool stop = false;
+    std::apply([&](auto&... o) { ((stop = detail::notify_step(o, e) || stop), ...); }, observers_);
     return stop ? Control::stop : Control::proceed;
   }
   /// Forwards to every observer's on_episode_end (present when one of them has it).
   Control on_episode_end(const EpisodeEvent& e)
   requires(detail::has_on_episode_end<Observers> || ...)
   {
-    const bool stop = std::apply(
-        [&e](auto&... o) { return (false | ... | detail::notify_episode_end(o, e)); },
-        observers_);
+    bool stop = false;
+    std::apply([&](auto&... o) { ((stop = detail::notify_episode_end(o, e) || stop), ...); },
+               observers_);
     return stop ? Control::stop : Control::proceed;
   }
 
