@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 
 #include <cstddef>
+#include <functional>
 #include <sstream>
 #include <string>
 #include <utility>
@@ -17,6 +18,26 @@
 namespace tabrl::test {
 
 using Bytes = std::vector<unsigned char>;
+
+/// The problem of the FormatError `f` throws (the test fails if it throws none).
+inline FormatProblem problem_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const FormatError& e) {
+    return e.problem();
+  }
+  FAIL("no FormatError thrown");
+  return FormatProblem::value;
+}
+
+/// The bytes of a field-by-field payload description (a struct with defaults and bytes()),
+/// after `change` has modified a default one.
+template <class Fields, class Change>
+auto changed(Change&& change) {
+  Fields f;
+  change(f);
+  return f.bytes();
+}
 
 /// The bytes written by `write(BinaryWriter&)`.
 template <class Write>

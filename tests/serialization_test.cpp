@@ -47,15 +47,7 @@ namespace {
 std::uint64_t fnv(const std::string& s) {
   return tabrl::detail::fnv1a({reinterpret_cast<const unsigned char*>(s.data()), s.size()});
 }
-FormatProblem problem_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const tabrl::FormatError& e) {
-    return e.problem();
-  }
-  FAIL("no FormatError thrown");
-  return FormatProblem::value;
-}
+using tabrl::test::problem_of;
 }  // namespace
 
 TEST_CASE("FNV-1a 64: the published test vectors", "[serialization]") {

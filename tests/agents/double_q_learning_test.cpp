@@ -286,11 +286,7 @@ TEST_CASE("DoubleQLearningAgent save/load: both tables and the coin, every rejec
   }
 
   using tabrl::FormatProblem;
-  auto with = [](auto change) {
-    DoubleFields f;
-    change(f);
-    return f.bytes();
-  };
+  auto with = [](auto change) { return tabrl::test::changed<DoubleFields>(change); };
   tabrl::test::require_truncations_rejected(agent, DoubleFields{}.bytes());
   tabrl::test::require_rejected(agent, with([](DoubleFields& f) { f.alpha = 0.0; }), FormatProblem::value,
                                 "alpha must be in (0, 1], got 0");

@@ -247,11 +247,7 @@ void check_agent_saveable(const std::string& kind) {
 
   // Every field out of its domain, and a table of another shape or scalar type.
   using tabrl::FormatProblem;
-  auto with = [](auto change) {
-    AgentFields f;
-    change(f);
-    return f.bytes();
-  };
+  auto with = [](auto change) { return tabrl::test::changed<AgentFields>(change); };
   const double nan = std::numeric_limits<double>::quiet_NaN();
   tabrl::test::require_truncations_rejected(agent, AgentFields{}.bytes());
   tabrl::test::require_rejected(agent, with([&](AgentFields& f) { f.gamma = nan; }), FormatProblem::value,

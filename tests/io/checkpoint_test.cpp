@@ -25,12 +25,15 @@
 #include <tabrl/training/train_online.hpp>
 
 #include "io/io_test_util.hpp"
+#include "run_util.hpp"
 #include "saveable.hpp"
 
 using tabrl::FormatProblem;
 using tabrl::test::Bytes;
 
 namespace {
+using tabrl::test::same_bits;
+using tabrl::test::StopAfter;
 constexpr tabrl::TDOptions notebook{.gamma = 1.0, .alpha = 0.9, .epsilon = 0.1};
 const tabrl::TrainOptions options{.episodes = 60, .batch_size = 32, .seed = 11};
 
@@ -159,20 +162,7 @@ Bytes format1(const AgentT& agent, const tabrl::ReplayMemory<>& memory, const ta
   return {s.begin(), s.end()};
 }
 
-template <class Table>
-bool same_bits(const Table& x, const Table& y) {
-  return x.rows() == y.rows() && x.cols() == y.cols() &&
-         std::memcmp(x.data(), y.data(), sizeof(*x.data()) * static_cast<std::size_t>(x.size())) == 0;
-}
 
-// Stops a run after its n-th environment step.
-struct StopAfter {
-  std::int64_t n;
-  std::int64_t seen = 0;
-  tabrl::Control on_step(const tabrl::StepEvent&) {
-    return ++seen == n ? tabrl::Control::stop : tabrl::Control::proceed;
-  }
-};
 
 using Env = tabrl::TimeLimit<tabrl::CliffWalking>;
 Env make_env() { return Env(tabrl::CliffWalking({.is_slippery = true}), 60); }
@@ -268,6 +258,34 @@ tabrl::NStepReplay<PER> nstep_prioritized(bool other) { return {prioritized(othe
 
 const std::vector<Cut> cuts{{-1}, {-7}, {1}, {2}, {133}, {402}, {777}};
 const tabrl::TrainOptions resume_run{.episodes = 25, .batch_size = 16, .seed = 21};
+
+// A short Q-learning run with a uniform memory of 64: the parts most format tests save.
+struct SmallRun {
+  tabrl::QLearningAgent<> agent{48, 4, notebook};
+  tabrl::ReplayMemory<> memory{64};
+  tabrl::TrainingState state;
+  tabrl::TrainOptions run;
+  explicit SmallRun(std::uint64_t seed) : state(seed, 48), run{.episodes = 3, .batch_size = 8, .seed = seed} {
+    tabrl::CliffWalking env;
+    tabrl::run_training(agent, env, memory, run, state);
+  }
+};
+
+// Objects to load into, holding values that a refused load must leave alone.
+struct Targets {
+  tabrl::QLearningAgent<> q{48, 4};
+  tabrl::ReplayMemory<> m{64};
+  tabrl::TrainingState s{0, 48};
+  tabrl::TrainOptions o;
+  double fill;
+  explicit Targets(double value) : fill(value) { q.q_values().setConstant(value); }
+  void require_unchanged() const {
+    REQUIRE((q.q_values().array() == fill).all());
+    REQUIRE(m.empty());
+    REQUIRE(s.episode == 0);
+    REQUIRE(o == tabrl::TrainOptions{});
+  }
+};
 }  // namespace
 
 TEST_CASE("checkpoint: resuming at any episode boundary is bit-identical", "[io][checkpoint]") {
@@ -443,25 +461,14 @@ TEST_CASE("checkpoint format 2: the documented layout, part by part", "[io][chec
 
 TEST_CASE("checkpoint format 2: a part of another kind, or another number of parts, is refused",
           "[io][checkpoint]") {
-  tabrl::CliffWalking env;
-  tabrl::QLearningAgent<> agent(48, 4, notebook);
-  tabrl::ReplayMemory<> memory(64);
-  tabrl::TrainingState state(options.seed, 48);
-  const tabrl::TrainOptions o{.episodes = 3, .batch_size = 8, .seed = 11};
-  tabrl::run_training(agent, env, memory, o, state);
-  const Bytes good = checkpoint_bytes(agent, memory, state, o);
-
-  tabrl::QLearningAgent<> q(48, 4);
-  q.q_values().setConstant(5.0);
-  tabrl::ReplayMemory<> m(64);
-  tabrl::TrainingState s(0, 48);
-  tabrl::TrainOptions to;
-  auto unchanged = [&] {
-    REQUIRE((q.q_values().array() == 5.0).all());
-    REQUIRE(m.empty());
-    REQUIRE(s.episode == 0);
-    REQUIRE(to == tabrl::TrainOptions{});
-  };
+  const SmallRun run(11);
+  const Bytes good = checkpoint_bytes(run.agent, run.memory, run.state, run.run);
+  Targets t(5.0);
+  auto& q = t.q;
+  auto& m = t.m;
+  auto& s = t.s;
+  auto& to = t.o;
+  auto unchanged = [&t] { t.require_unchanged(); };
   // A Q-learning table into an Expected SARSA agent, a uniform memory into a prioritized one.
   tabrl::ExpectedSarsaAgent<> expected(48, 4);
   REQUIRE_THROWS_WITH(tabrl::parse_checkpoint(good, "ckpt", expected, m, s, to),
@@ -782,19 +789,17 @@ TEST_CASE("checkpoint version 1: files written by tabrl 0.1 still load and resum
 
 TEST_CASE("checkpoint version 1: other kinds and part lists are refused, nothing changes",
           "[io][checkpoint]") {
-  tabrl::CliffWalking env;
-  tabrl::QLearningAgent<> agent(48, 4, notebook);
-  tabrl::ReplayMemory<> memory(64);
-  tabrl::TrainingState state(2, 48);
-  const tabrl::TrainOptions run{.episodes = 3, .batch_size = 8, .seed = 2};
-  tabrl::run_training(agent, env, memory, run, state);
+  const SmallRun base(2);
+  const auto& agent = base.agent;
+  const auto& memory = base.memory;
+  const auto& state = base.state;
+  const auto& run = base.run;
   const Bytes v1 = format1(agent, memory, state, run);
-
-  tabrl::QLearningAgent<> q(48, 4);
-  q.q_values().setConstant(3.0);
-  tabrl::ReplayMemory<> m(64);
-  tabrl::TrainingState s(0, 48);
-  tabrl::TrainOptions o;
+  Targets t(3.0);
+  auto& q = t.q;
+  auto& m = t.m;
+  auto& s = t.s;
+  auto& o = t.o;
   tabrl::DoubleQLearningAgent<> dq(48, 4);
   REQUIRE(problem_of(v1, dq, m, s, o) == FormatProblem::kind);
   tabrl::SarsaAgent<> sarsa(48, 4);
@@ -816,25 +821,22 @@ TEST_CASE("checkpoint version 1: other kinds and part lists are refused, nothing
   // A version-1 memory beyond the table.
   tabrl::QLearningAgent<> narrow(40, 4);
   REQUIRE(problem_of(format1(agent, memory, state, run), narrow, m, s, o) == FormatProblem::shape);
-  REQUIRE((q.q_values().array() == 3.0).all());
-  REQUIRE(m.empty());
-  REQUIRE(s.episode == 0);
-  REQUIRE(o == tabrl::TrainOptions{});
+  t.require_unchanged();
 }
 
 TEST_CASE("checkpoint_version, parse_checkpoint_part and read_checkpoint_file", "[io][checkpoint]") {
-  tabrl::CliffWalking env;
-  tabrl::QLearningAgent<> agent(48, 4, notebook);
-  tabrl::ReplayMemory<> memory(64);
-  tabrl::TrainingState state(2, 48);
-  const tabrl::TrainOptions run{.episodes = 3, .batch_size = 8, .seed = 2};
-  tabrl::run_training(agent, env, memory, run, state);
+  const SmallRun base(2);
+  const auto& agent = base.agent;
+  const auto& memory = base.memory;
+  const auto& state = base.state;
+  const auto& run = base.run;
   const Bytes v2 = checkpoint_bytes(run, agent, memory, state);  // the description first
   REQUIRE(tabrl::checkpoint_version(v2, "ckpt") == 2);
   REQUIRE(tabrl::checkpoint_version(format1(agent, memory, state, run), "ckpt") == 1);
   Bytes not_ours = v2;
   not_ours[0] = 'X';
-  REQUIRE(problem_of(not_ours, agent) == FormatProblem::magic);
+  tabrl::QLearningAgent<> target = agent;
+  REQUIRE(problem_of(not_ours, target) == FormatProblem::magic);
   REQUIRE_THROWS_AS(tabrl::checkpoint_version(not_ours, "ckpt"), tabrl::FormatError);
   REQUIRE_THROWS_AS(tabrl::checkpoint_version(Bytes(v2.begin(), v2.begin() + 10), "ckpt"), tabrl::FormatError);
 

@@ -12,6 +12,7 @@
 #include <tabrl/io/q_table.hpp>
 
 #include "io/io_test_util.hpp"
+#include "saveable.hpp"
 
 namespace fs = std::filesystem;
 using tabrl::FormatProblem;
@@ -22,15 +23,7 @@ tabrl::QTable<double> sample_table() {
   for (Eigen::Index i = 0; i < q.size(); ++i) q.data()[i] = -0.1 * static_cast<double>(i) + 1.0 / 3.0;
   return q;
 }
-FormatProblem problem_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const tabrl::FormatError& e) {
-    return e.problem();
-  }
-  FAIL("no FormatError thrown");
-  return FormatProblem::truncated;
-}
+using tabrl::test::problem_of;
 }  // namespace
 
 TEST_CASE("q table: binary round trip is exact, for double and float", "[io]") {

@@ -18,6 +18,7 @@
 #include <tabrl/replay/prioritized_replay.hpp>
 #include <tabrl/training/train.hpp>
 
+#include "replay/memory_fields.hpp"
 #include "saveable.hpp"
 
 using Catch::Matchers::WithinAbs;
@@ -271,6 +272,18 @@ struct NStepFields {
   std::vector<std::uint8_t> pending_terminated{0, 0};
   std::vector<double> discounts{0.125, 0.25};
   std::uint64_t capacity = 8;
+  // the memory: two rows, head 2
+  [[nodiscard]] tabrl::test::Bytes memory() const {
+    tabrl::test::MemoryFields m;
+    m.capacity = capacity;
+    m.size = m.head = 2;
+    m.states = {0, 1};
+    m.actions = {0, 1};
+    m.rewards = {1.5, 3.0};
+    m.next_states = {3, 4};
+    m.terminated = {0, 1};
+    return m.bytes();
+  }
   [[nodiscard]] tabrl::test::Bytes bytes() const {
     return tabrl::test::payload([this](tabrl::BinaryWriter& w) {
       w.value(n);
@@ -283,22 +296,8 @@ struct NStepFields {
         w.value(static_cast<std::int32_t>(pending[i].next_state));
         w.value(pending_terminated[i]);
       }
-      // the memory: two rows, head 2
-      w.value(std::uint8_t{2});
-      w.value(std::uint8_t{4});
-      w.value(std::uint8_t{1});
-      w.value(std::uint8_t{0});
-      w.value(capacity);
-      w.value(std::uint64_t{2});
-      w.value(std::uint64_t{2});
-      const std::int32_t states[2] = {0, 1}, next[2] = {3, 4};
-      const std::uint8_t actions[2] = {0, 1}, terminated[2] = {0, 1};
-      const double rewards[2] = {1.5, 3.0};
-      w.array(states, 2);
-      w.array(actions, 2);
-      w.array(rewards, 2);
-      w.array(next, 2);
-      w.array(terminated, 2);
+      const auto m = memory();
+      w.bytes(m.data(), m.size());
       w.array(discounts.data(), discounts.size());
     });
   }
@@ -351,11 +350,7 @@ TEST_CASE("NStepReplay load: every field out of its domain is refused, naming it
   m.push(tabrl::Transition{2, 1, 1.0, 3, true});
   m.push(tabrl::Transition{3, 0, 1.0, 4, false});
   tabrl::test::require_truncations_rejected(m, NStepFields{}.bytes());
-  auto with = [](auto change) {
-    NStepFields f;
-    change(f);
-    return f.bytes();
-  };
+  auto with = [](auto change) { return tabrl::test::changed<NStepFields>(change); };
   tabrl::test::require_rejected(m, with([](NStepFields& f) { f.n = 2; }), FormatProblem::shape,
                                 "n-step returns with n = 2, gamma = 0.5; this memory has n = 3, gamma = 0.5");
   tabrl::test::require_rejected(m, with([](NStepFields& f) { f.gamma = 0.25; }), FormatProblem::shape,

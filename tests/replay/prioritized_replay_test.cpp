@@ -14,6 +14,7 @@
 #include <tabrl/replay/prioritized_replay.hpp>
 #include <tabrl/replay/sum_tree.hpp>
 
+#include "replay/memory_fields.hpp"
 #include "saveable.hpp"
 #include "stats.hpp"
 
@@ -42,8 +43,11 @@ TEST_CASE("PrioritizedReplay: settings are validated, naming them", "[replay][pe
   using PER = tabrl::PrioritizedReplay<>;
   const double nan = std::numeric_limits<double>::quiet_NaN();
   const double inf = std::numeric_limits<double>::infinity();
-  REQUIRE_THROWS_WITH(PER(4, {.alpha = -1}), "tabrl::PrioritizedReplay: alpha must be finite and >= 0, got -1");
-  REQUIRE_THROWS_WITH(PER(4, {.alpha = inf}), Contains("alpha must be finite and >= 0, got inf"));
+  REQUIRE_THROWS_WITH(PER(4, {.alpha = -1}), "tabrl::PrioritizedReplay: alpha must be in [0, 16], got -1");
+  REQUIRE_THROWS_WITH(PER(4, {.alpha = inf}), Contains("alpha must be in [0, 16], got inf"));
+  REQUIRE_THROWS_WITH(PER(4, {.alpha = 16.5}), Contains("alpha must be in [0, 16], got 16.5"));
+  REQUIRE_THROWS_AS(PER(4, {.alpha = nan}), tabrl::InvalidArgument);
+  REQUIRE(PER(4, {.alpha = PER::max_alpha}).options().alpha == 16.0);
   REQUIRE_THROWS_WITH(PER(4, {.beta = 1.5}), "tabrl::PrioritizedReplay: beta must be in [0, 1], got 1.5");
   REQUIRE_THROWS_WITH(PER(4, {.beta = -0.25}), Contains("beta must be in [0, 1], got -0.25"));
   REQUIRE_THROWS_WITH(PER(4, {.beta = nan}), Contains("beta must be in [0, 1], got nan"));
@@ -332,6 +336,19 @@ struct PerFields {
   std::uint8_t sampling = 1;
   std::uint64_t capacity = 4;
   std::vector<double> leaves{1.0, 0.5};
+  // the memory: two rows, head 2
+  [[nodiscard]] tabrl::test::Bytes memory() const {
+    tabrl::test::MemoryFields m;
+    m.sampling = sampling;
+    m.capacity = capacity;
+    m.size = m.head = 2;
+    m.states = {1, 2};
+    m.actions = {0, 1};
+    m.rewards = {-1.0, 1.0};
+    m.next_states = {2, 3};
+    m.terminated = {0, 1};
+    return m.bytes();
+  }
   [[nodiscard]] tabrl::test::Bytes bytes() const {
     return tabrl::test::payload([this](tabrl::BinaryWriter& w) {
       w.value(alpha);
@@ -340,22 +357,8 @@ struct PerFields {
       w.value(epsilon);
       w.value(samples);
       w.value(max_priority);
-      // the memory: double rewards, int32 states, uint8 actions, two rows, head 2
-      w.value(std::uint8_t{2});
-      w.value(std::uint8_t{4});
-      w.value(std::uint8_t{1});
-      w.value(sampling);
-      w.value(capacity);
-      w.value(std::uint64_t{2});
-      w.value(std::uint64_t{2});
-      const std::int32_t states[2] = {1, 2}, next[2] = {2, 3};
-      const std::uint8_t actions[2] = {0, 1}, terminated[2] = {0, 1};
-      const double rewards[2] = {-1.0, 1.0};
-      w.array(states, 2);
-      w.array(actions, 2);
-      w.array(rewards, 2);
-      w.array(next, 2);
-      w.array(terminated, 2);
+      const auto m = memory();
+      w.bytes(m.data(), m.size());
       w.array(leaves.data(), leaves.size());
     });
   }
@@ -418,15 +421,11 @@ TEST_CASE("PrioritizedReplay load: every field out of its domain is refused, nam
   per.push(tabrl::Transition{1, 1, 1.0, 1, false});
   per.set_priority(0, 3.0);
   tabrl::test::require_truncations_rejected(per, PerFields{}.bytes());
-  auto with = [](auto change) {
-    PerFields f;
-    change(f);
-    return f.bytes();
-  };
+  auto with = [](auto change) { return tabrl::test::changed<PerFields>(change); };
   const double nan = std::numeric_limits<double>::quiet_NaN();
   const double inf = std::numeric_limits<double>::infinity();
   tabrl::test::require_rejected(per, with([](PerFields& f) { f.alpha = -0.5; }), FormatProblem::value,
-                                "alpha must be finite and >= 0, got -0.5");
+                                "alpha must be in [0, 16], got -0.5");
   tabrl::test::require_rejected(per, with([&](PerFields& f) { f.beta = nan; }), FormatProblem::value,
                                 "beta must be in [0, 1], got nan");
   tabrl::test::require_rejected(per, with([](PerFields& f) { f.beta_steps = 0; }), FormatProblem::value,

@@ -13,6 +13,7 @@
 
 #include <tabrl/replay/replay_memory.hpp>
 
+#include "replay/memory_fields.hpp"
 #include "saveable.hpp"
 #include "stats.hpp"
 
@@ -512,40 +513,12 @@ TEST_CASE("ReplayMemory: restore round trip and rejection of inconsistent input"
   REQUIRE(c[0] == b.at_slot(3));
 }
 
-namespace {
-// ReplayMemory's payload written field by field (the layout save() documents).
-struct MemoryFields {
-  std::uint8_t reward_code = 2, index_bytes = 4, action_bytes = 1, sampling = 0;
-  std::uint64_t capacity = 8, size = 3, head = 3;
-  std::vector<std::int32_t> states{1, 2, 3};
-  std::vector<std::uint8_t> actions{0, 1, 3};
-  std::vector<double> rewards{-1.0, 0.5, 2.0};
-  std::vector<std::int32_t> next_states{2, 3, 4};
-  std::vector<std::uint8_t> terminated{0, 0, 1};
-  [[nodiscard]] tabrl::test::Bytes bytes() const {
-    return tabrl::test::payload([this](tabrl::BinaryWriter& w) {
-      w.value(reward_code);
-      w.value(index_bytes);
-      w.value(action_bytes);
-      w.value(sampling);
-      w.value(capacity);
-      w.value(size);
-      w.value(head);
-      w.array(states.data(), states.size());
-      w.array(actions.data(), actions.size());
-      w.array(rewards.data(), rewards.size());
-      w.array(next_states.data(), next_states.size());
-      w.array(terminated.data(), terminated.size());
-    });
-  }
-};
-}  // namespace
 
 TEST_CASE("ReplayMemory save/load: the documented layout, round trip, same draws after",
           "[replay][saveable]") {
   tabrl::ReplayMemory<> m(8, tabrl::Sampling::with_replacement);
   for (int i = 0; i < 11; ++i) m.push(t(i));  // wrapped: head 3
-  MemoryFields f;
+  tabrl::test::MemoryFields f;
   f.sampling = 1;
   f.size = 8;
   f.head = 3;
@@ -597,7 +570,7 @@ TEST_CASE("ReplayMemory load: every field out of its domain is refused, naming i
   using tabrl::FormatProblem;
   tabrl::ReplayMemory<> m(8);
   m.push(t(30));
-  const MemoryFields good;
+  const tabrl::test::MemoryFields good;
   tabrl::test::load_from(m, good.bytes());  // the field-by-field payload is valid
   REQUIRE(m.size() == 3);
   REQUIRE(m[2] == tabrl::Transition{3, 3, 2.0, 4, true});
@@ -605,23 +578,23 @@ TEST_CASE("ReplayMemory load: every field out of its domain is refused, naming i
 
   tabrl::test::require_truncations_rejected(m, good.bytes());
   auto with = [&good](auto change) {
-    MemoryFields f = good;
+    tabrl::test::MemoryFields f = good;
     change(f);
     return f.bytes();
   };
   const std::string types = "replay memory column types differ from the memory's";
-  tabrl::test::require_rejected(m, with([](MemoryFields& f) { f.reward_code = 1; }), FormatProblem::scalar_type, types);
-  tabrl::test::require_rejected(m, with([](MemoryFields& f) { f.index_bytes = 8; }), FormatProblem::scalar_type, types);
-  tabrl::test::require_rejected(m, with([](MemoryFields& f) { f.action_bytes = 4; }), FormatProblem::scalar_type, types);
-  tabrl::test::require_rejected(m, with([](MemoryFields& f) { f.sampling = 2; }), FormatProblem::value,
+  tabrl::test::require_rejected(m, with([](tabrl::test::MemoryFields& f) { f.reward_code = 1; }), FormatProblem::scalar_type, types);
+  tabrl::test::require_rejected(m, with([](tabrl::test::MemoryFields& f) { f.index_bytes = 8; }), FormatProblem::scalar_type, types);
+  tabrl::test::require_rejected(m, with([](tabrl::test::MemoryFields& f) { f.action_bytes = 4; }), FormatProblem::scalar_type, types);
+  tabrl::test::require_rejected(m, with([](tabrl::test::MemoryFields& f) { f.sampling = 2; }), FormatProblem::value,
                                 "replay sampling mode must be 0 or 1, got 2");
-  tabrl::test::require_rejected(m, with([](MemoryFields& f) { f.capacity = 9; }), FormatProblem::shape,
+  tabrl::test::require_rejected(m, with([](tabrl::test::MemoryFields& f) { f.capacity = 9; }), FormatProblem::shape,
                                 "replay capacity is 9, the memory's is 8");
-  tabrl::test::require_rejected(m, with([](MemoryFields& f) { f.size = 9; }), FormatProblem::shape,
+  tabrl::test::require_rejected(m, with([](tabrl::test::MemoryFields& f) { f.size = 9; }), FormatProblem::shape,
                                 "replay size must be <= capacity 8, got 9");
-  tabrl::test::require_rejected(m, with([](MemoryFields& f) { f.head = 1; }), FormatProblem::value,
+  tabrl::test::require_rejected(m, with([](tabrl::test::MemoryFields& f) { f.head = 1; }), FormatProblem::value,
                                 "replay head must be == size 3, got 1");
-  tabrl::test::require_rejected(m, with([](MemoryFields& f) {
+  tabrl::test::require_rejected(m, with([](tabrl::test::MemoryFields& f) {
     f.size = 8;
     f.head = 8;
     f.states.assign(8, 1);
@@ -630,19 +603,19 @@ TEST_CASE("ReplayMemory load: every field out of its domain is refused, naming i
     f.next_states.assign(8, 1);
     f.terminated.assign(8, 0);
   }), FormatProblem::value, "replay head must be < capacity 8, got 8");
-  tabrl::test::require_rejected(m, with([](MemoryFields& f) { f.states[1] = -2; }), FormatProblem::value,
+  tabrl::test::require_rejected(m, with([](tabrl::test::MemoryFields& f) { f.states[1] = -2; }), FormatProblem::value,
                                 "replay states[1] must be >= 0, got -2");
-  tabrl::test::require_rejected(m, with([](MemoryFields& f) { f.next_states[2] = -1; }), FormatProblem::value,
+  tabrl::test::require_rejected(m, with([](tabrl::test::MemoryFields& f) { f.next_states[2] = -1; }), FormatProblem::value,
                                 "replay next_states[2] must be >= 0, got -1");
-  tabrl::test::require_rejected(m, with([](MemoryFields& f) { f.rewards[1] = std::nan(""); }),
+  tabrl::test::require_rejected(m, with([](tabrl::test::MemoryFields& f) { f.rewards[1] = std::nan(""); }),
                                 FormatProblem::value, "replay rewards[1] must be finite, got nan");
-  tabrl::test::require_rejected(m, with([](MemoryFields& f) { f.rewards[0] = -std::numeric_limits<double>::infinity(); }),
+  tabrl::test::require_rejected(m, with([](tabrl::test::MemoryFields& f) { f.rewards[0] = -std::numeric_limits<double>::infinity(); }),
                                 FormatProblem::value, "replay rewards[0] must be finite, got -inf");
-  tabrl::test::require_rejected(m, with([](MemoryFields& f) { f.terminated[0] = 2; }), FormatProblem::value,
+  tabrl::test::require_rejected(m, with([](tabrl::test::MemoryFields& f) { f.terminated[0] = 2; }), FormatProblem::value,
                                 "replay terminated[0] must be 0 or 1, got 2");
   // A signed action column refuses negative actions.
   tabrl::ReplayMemory<double, std::int32_t, std::int8_t> signed_actions(8);
-  MemoryFields s = good;
+  tabrl::test::MemoryFields s = good;
   tabrl::test::load_from(signed_actions, s.bytes());
   s.actions[0] = 0xFD;  // -3 as int8
   tabrl::test::require_rejected(signed_actions, s.bytes(), FormatProblem::value,

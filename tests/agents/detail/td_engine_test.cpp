@@ -19,9 +19,12 @@
 #include <tabrl/replay/n_step.hpp>
 #include <tabrl/replay/replay_memory.hpp>
 
+#include "run_util.hpp"
+
 using Catch::Matchers::Contains;
 
 namespace {
+using tabrl::test::same_bits;
 
 constexpr tabrl::DuplicateRule rules[] = {tabrl::DuplicateRule::last, tabrl::DuplicateRule::mean,
                                           tabrl::DuplicateRule::sequential};
@@ -57,12 +60,6 @@ void fill(Memory& memory, int n, std::uint64_t seed) {
   }
 }
 
-template <class Table>
-bool same_bits(const Table& x, const Table& y) {
-  return x.rows() == y.rows() && x.cols() == y.cols() &&
-         std::memcmp(x.data(), y.data(), sizeof(*x.data()) * static_cast<std::size_t>(x.size())) ==
-             0;
-}
 
 template <class AgentT>
 AgentT make_agent(tabrl::DuplicateRule rule) {
@@ -323,15 +320,14 @@ TEST_CASE("The engine refuses weights and discounts outside their domains before
   tabrl::ReplayMemory<> memory(4);
   memory.push(0, 0, 1.0, 1, false);
   memory.push(1, 1, 1.0, 0, true);
+  const std::vector<std::int32_t> both{0, 1};  // views of both rows (select, as a memory would)
   const double nan = std::numeric_limits<double>::quiet_NaN();
   const double inf = std::numeric_limits<double>::infinity();
   for (const auto rule : rules) {
     for (const double bad : {-0.5, nan, inf}) {
       CAPTURE(static_cast<int>(rule), bad);
       tabrl::Minibatch b;
-      const auto slots = b.view(memory.columns(), 2);
-      slots[0] = 0;
-      slots[1] = 1;
+      memory.select(both, b);
       const auto w = b.weights_to_fill();
       w[0] = 1.0;
       w[1] = bad;
@@ -347,9 +343,7 @@ TEST_CASE("The engine refuses weights and discounts outside their domains before
 
       const double discounts[2] = {0.5, bad == -0.5 ? 1.5 : bad};
       tabrl::Minibatch d;
-      const auto s2 = d.view(memory.columns(), 2);
-      s2[0] = 0;
-      s2[1] = 1;
+      memory.select(both, d);
       d.attach_discounts(discounts);
       tabrl::ExpectedSarsaAgent<> expected(2, 2, {.duplicates = rule});
       REQUIRE_THROWS_WITH(expected.update(d),
@@ -359,9 +353,7 @@ TEST_CASE("The engine refuses weights and discounts outside their domains before
   }
   // The bounds of the domains are accepted: weight 0 leaves the row's entry alone.
   tabrl::Minibatch ok;
-  const auto slots = ok.view(memory.columns(), 2);
-  slots[0] = 0;
-  slots[1] = 1;
+  memory.select(both, ok);
   const auto w = ok.weights_to_fill();
   w[0] = 0.0;
   w[1] = 1.0;
