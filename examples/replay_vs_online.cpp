@@ -14,6 +14,12 @@
 // engine (tabrl::experiment, on every core): run r of both has the seed derive_seed(--seed,
 // r) and resets episode e with derive_seed(that seed, e), so any difference comes from the
 // learning rule alone.
+//
+// --planning adds the model-based counterpart of replay (issue 19): Dyna-Q and prioritized
+// sweeping, each making as many updates per env step from its learned model as the replay
+// agent makes from its memory (--planning-steps, default the batch size, 32), on the same
+// paired seeds, in a second table, heatmaps and learning curves. Without --planning the
+// output is what it always was.
 
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
@@ -24,6 +30,7 @@
 #include <cstdio>
 #include <exception>
 #include <filesystem>
+#include <functional>
 #include <numeric>
 #include <string>
 #include <vector>
@@ -51,6 +58,9 @@ struct Config {
   double epsilon = 0.1;
   std::string out = "replay_vs_online_out";
   bool no_color = false;
+  bool planning = false;   ///< also run Dyna-Q and prioritized sweeping
+  int planning_steps = 0;  ///< their updates per env step (0: the batch size)
+  double theta = 1e-4;     ///< prioritized sweeping's queue threshold
 };
 
 /// The optimal CliffWalking path: up from the start, along row 2, down into the goal.
@@ -85,7 +95,7 @@ namespace ex = tabrl::experiment;
 /// The metrics this program adds to the engine's standard ones (NaN where a run never
 /// reached an optimal greedy policy).
 const std::vector<std::string> extra_metrics{"first_optimal", "stays_optimal", "row2_share", "path_share",
-                                             "return_last10", "cliff_falls", "train_ms"};
+                                             "return_last10", "cliff_falls", "train_ms", "planning_updates"};
 
 /// Share of all visits that fall on states where pred(s) holds.
 template <class Pred>
@@ -110,13 +120,16 @@ ex::RunResult watched_run(const ex::RunSpec& spec) {
     for (std::size_t e = 0; e < log.returns.size(); ++e)
       falls += (-log.returns[e] - static_cast<double>(log.lengths[e])) / 99.0;
     const auto episode_or_nan = [](int e) { return e > 0 ? static_cast<double>(e) : NAN; };
+    double planned = 0;  // the updates a model-based agent made from its model
+    if constexpr (requires { agent.planning_updates(); }) planned = static_cast<double>(agent.planning_updates());
     const std::vector<double> extra{episode_or_nan(watch.first),
                                     episode_or_nan(watch.stays_from),
                                     visit_share(log, [](int s) { return s >= 24 && s <= 35; }),
                                     visit_share(log, on_optimal_path),
                                     log.mean_return_last(10),
                                     falls,
-                                    log.seconds * 1e3};
+                                    log.seconds * 1e3,
+                                    planned};
     ex::RunResult r = ex::standard_result(spec, env, agent, std::move(log));
     r.metrics.insert(r.metrics.end(), extra.begin(), extra.end());
     return r;
@@ -129,6 +142,21 @@ struct MethodResults {
   const ex::CellStats* cell = nullptr;
   std::vector<ex::MetricSummary> summary;  ///< one per metric name
 };
+
+/// A learning-curve series of a method's mean return per episode +- its std over seeds. The
+/// chart takes runs and draws their mean +- std; the sweep keeps only the mean and the spread
+/// per episode (Welford), so the series is two runs m - d and m + d with d = std / sqrt(2),
+/// whose mean is m and whose sample std is exactly std.
+viz::CurveSeries mean_sd_series(const MethodResults& m, viz::Rgb line) {
+  viz::CurveSeries s{m.name, {{}, {}}, line};
+  const ex::WelfordCurve& w = m.cell->returns;
+  for (std::size_t e = 0; e < w.size(); ++e) {
+    const double d = w.count() > 1 ? w.sd(e) / std::sqrt(2.0) : 0.0;
+    s.runs[0].push_back(w.mean()[e] - d);
+    s.runs[1].push_back(w.mean()[e] + d);
+  }
+  return s;
+}
 
 int run(const Config& c) {
   // One sweep: replay online and uniform, c.seeds paired runs each (run r of both has seed
@@ -235,17 +263,8 @@ int run(const Config& c) {
     // The chart takes runs and draws their mean +- std; the sweep keeps only the mean and
     // the spread per episode (Welford), so each series is two runs m - d and m + d with
     // d = std / sqrt(2), whose mean is m and whose sample std is exactly std.
-    auto series = [](const MethodResults& m, viz::Rgb line) {
-      viz::CurveSeries s{m.name, {{}, {}}, line};
-      const ex::WelfordCurve& w = m.cell->returns;
-      for (std::size_t e = 0; e < w.size(); ++e) {
-        const double d = w.count() > 1 ? w.sd(e) / std::sqrt(2.0) : 0.0;
-        s.runs[0].push_back(w.mean()[e] - d);
-        s.runs[1].push_back(w.mean()[e] + d);
-      }
-      return s;
-    };
-    const std::vector<viz::CurveSeries> both{series(online, {0xd9, 0x54, 0x1e}), series(replay, {0x1f, 0x4e, 0xc8})};
+    const std::vector<viz::CurveSeries> both{mean_sd_series(online, {0xd9, 0x54, 0x1e}),
+                                             mean_sd_series(replay, {0x1f, 0x4e, 0xc8})};
     viz::LearningCurveOptions lc;
     lc.y_min = -300;
     lc.y_max = 0;
@@ -259,6 +278,105 @@ int run(const Config& c) {
         "\nwrote {0}/visit_counts_online.svg, {0}/visit_counts_replay.svg, {0}/learning_curves.svg, "
         "{0}/learning_curve_online.svg, {0}/learning_curve_replay.svg\n",
         c.out);
+  }
+  if (!c.planning) return 0;
+
+  // The model-based counterpart: Dyna-Q and prioritized sweeping with as many updates per
+  // step as replay makes, on the same paired seeds (same grid seed: run r has the same seed).
+  const int n = c.planning_steps > 0 ? c.planning_steps : static_cast<int>(c.batch);
+  ex::Grid pgrid;
+  pgrid.set("agent", "dyna-q,prioritized-sweeping");
+  pgrid.set("gamma", ex::number_text(c.gamma));
+  pgrid.set("alpha", ex::number_text(c.alpha));
+  pgrid.set("epsilon", ex::number_text(c.epsilon));
+  pgrid.set("planning_steps", ex::number_text(n));
+  pgrid.set("theta", ex::number_text(c.theta));
+  pgrid.set("episodes", ex::number_text(c.episodes));
+  pgrid.set("eval_episodes", "0");
+  pgrid.set_runs(c.seeds);
+  pgrid.set_seed(c.seed);
+  const ex::SweepResult psweep = ex::run_sweep(pgrid, ex::Threads{c.threads}, options);
+  const auto psummaries = ex::summarize_cells(pgrid, psweep, 0);
+  const MethodResults dyna{"Dyna-Q", &psweep.cells[0], psummaries[0]};
+  const MethodResults sweeping{"prioritized sweeping", &psweep.cells[1], psummaries[1]};
+  const std::vector<double>& v_dyna = dyna.cell->visits.mean();
+  const std::vector<double>& v_ps = sweeping.cell->visits.mean();
+  double phi = hi;
+  for (double x : v_dyna) phi = std::max(phi, x);
+  for (double x : v_ps) phi = std::max(phi, x);
+  text_opts.hi = phi;
+  fmt::print("\nplanning instead of replay: {} updates per env step from a learned model (replay makes {} per step: one "
+             "minibatch of {}); prioritized sweeping's theta {}\n\n",
+             n, c.batch, c.batch, c.theta);
+  fmt::print("{}", viz::side_by_side(fmt::format("mean visits per state, {}:\n", dyna.name) +
+                                         viz::heatmap_text(std::span<const double>(v_dyna), 4, 12, text_opts),
+                                     fmt::format("mean visits per state, {}:\n", sweeping.name) +
+                                         viz::heatmap_text(std::span<const double>(v_ps), 4, 12, text_opts)));
+  // Updates per run, counted in single-row updates: replay's minibatches x batch, a planning
+  // agent's real steps + planning updates (prioritized sweeping learns only through its queue).
+  const auto sample_updates = [&](const MethodResults& m) {
+    const auto& steps = m.cell->metrics[metric_index("env_steps")];
+    const auto& updates = m.cell->metrics[metric_index("updates")];
+    const auto& planned = m.cell->metrics[metric_index("planning_updates")];
+    std::vector<double> total;
+    for (std::size_t r = 0; r < steps.size(); ++r) {
+      if (&m == &replay) total.push_back(updates[r] * static_cast<double>(c.batch));
+      else if (&m == &sweeping) total.push_back(planned[r]);
+      else total.push_back(updates[r] + planned[r]);
+    }
+    double mean = 0, sq = 0;
+    for (double x : total) mean += x / static_cast<double>(total.size());
+    for (double x : total) sq += (x - mean) * (x - mean);
+    return fmt::format("{:.0f} +- {:.0f}", mean, total.size() > 1 ? std::sqrt(sq / static_cast<double>(total.size() - 1)) : 0.0);
+  };
+  const std::vector<const MethodResults*> all{&online, &replay, &dyna, &sweeping};
+  struct Row4 {
+    std::string label;
+    std::function<std::string(const MethodResults&)> cell;
+  };
+  const std::vector<Row4> rows4{
+      {"share of visits on the cliff-edge row (row 2)",
+       [&](const MethodResults& m) { return pm(m, "row2_share", "{:.1f}% +- {:.1f}%", 100.0); }},
+      {"share of visits on the optimal path (14 cells)",
+       [&](const MethodResults& m) { return pm(m, "path_share", "{:.1f}% +- {:.1f}%", 100.0); }},
+      {"episodes until greedy policy first optimal", [&](const MethodResults& m) { return optimal_summary(m, "first_optimal"); }},
+      {"episode from which it stays optimal", [&](const MethodResults& m) { return optimal_summary(m, "stays_optimal"); }},
+      {"mean return, last 10 episodes", [&](const MethodResults& m) { return pm(m, "return_last10", "{:.1f} +- {:.1f}"); }},
+      {"cliff falls per run", [&](const MethodResults& m) { return pm(m, "cliff_falls", "{:.1f} +- {:.1f}"); }},
+      {"env steps used", [&](const MethodResults& m) { return pm(m, "env_steps", "{:.0f} +- {:.0f}"); }},
+      {"single-row updates per run", sample_updates},
+      {"training time per run (ms)", [&](const MethodResults& m) { return pm(m, "train_ms", "{:.2f} +- {:.2f}"); }},
+  };
+  fmt::print("\n{:<48}", "(mean +- std over seeds)");
+  for (const MethodResults* m : all) fmt::print(" {:<36}", m->name);
+  fmt::print("\n");
+  for (const Row4& r : rows4) {
+    fmt::print("{:<48}", r.label);
+    for (const MethodResults* m : all) fmt::print(" {:<36}", r.cell(*m));
+    fmt::print("\n");
+  }
+  if (!c.out.empty()) {
+    const auto path = [&c](const char* name) { return (std::filesystem::path(c.out) / name).string(); };
+    viz::SvgHeatmapOptions h;
+    h.scale = viz::Scale::log;
+    h.lo = 0;
+    h.hi = phi;
+    h.precision = 0;
+    h.colorbar_label = "mean visits (log scale)";
+    h.title = fmt::format("{}: mean visits per state ({} seeds x {} episodes)", dyna.name, c.seeds, c.episodes);
+    viz::write_text_file(path("visit_counts_dyna_q.svg"), viz::svg_heatmap(std::span<const double>(v_dyna), 4, 12, h));
+    h.title = fmt::format("{}: mean visits per state ({} seeds x {} episodes)", sweeping.name, c.seeds, c.episodes);
+    viz::write_text_file(path("visit_counts_prioritized_sweeping.svg"), viz::svg_heatmap(std::span<const double>(v_ps), 4, 12, h));
+    std::vector<viz::CurveSeries> four;
+    const viz::Rgb colors[] = {{0xd9, 0x54, 0x1e}, {0x1f, 0x4e, 0xc8}, {0x2a, 0x9d, 0x4a}, {0x8e, 0x44, 0xad}};
+    for (std::size_t k = 0; k < all.size(); ++k) four.push_back(mean_sd_series(*all[k], colors[k]));
+    viz::LearningCurveOptions lc;
+    lc.y_min = -300;
+    lc.y_max = 0;
+    lc.title = fmt::format("return per episode, mean +- std over {} seeds", c.seeds);
+    viz::write_text_file(path("learning_curves_planning.svg"), viz::svg_learning_curve(four, lc));
+    fmt::print("\nwrote {0}/visit_counts_dyna_q.svg, {0}/visit_counts_prioritized_sweeping.svg, {0}/learning_curves_planning.svg\n",
+               c.out);
   }
   return 0;
 }
@@ -279,6 +397,10 @@ int main(int argc, char** argv) {
   app.add_option("--epsilon", c.epsilon, "exploration rate in [0, 1]");
   app.add_option("--out", c.out, "directory for the SVG files (empty: write none)");
   app.add_flag("--no-color", c.no_color, "plain text even on a terminal (NO_COLOR is honoured too)");
+  app.add_flag("--planning", c.planning, "also run Dyna-Q and prioritized sweeping, planning as much as replay updates");
+  app.add_option("--planning-steps", c.planning_steps, "their updates per env step (0: the batch size)")
+      ->check(CLI::Range(0, 100000));
+  app.add_option("--theta", c.theta, "prioritized sweeping's queue threshold (>= 0)")->check(CLI::NonNegativeNumber);
   try {
     app.parse(argc, argv);
     if (c.batch > c.memory) {
