@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Every way of consuming tabrl, tested as a user would: install + find_package,
-# add_subdirectory, FetchContent, pkg-config (from a --prefix install that is then moved),
-# and a plain compiler command line. The install uses the README's commands.
+# add_subdirectory, FetchContent, pkg-config (core and viz, from a --prefix install that is
+# then moved), and a plain compiler command line. The install uses the README's commands.
 set -euo pipefail
-bash .ci/bootstrap deps cmake ninja-build g++ pkg-config libeigen3-dev
+bash .ci/bootstrap deps cmake ninja-build g++ pkg-config libeigen3-dev libfmt-dev libgif-dev libpng-dev python3
 root=$(pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -33,6 +33,20 @@ esac
 # shellcheck disable=SC2046
 g++ -O2 tests/consumers/consumer.cpp -o "$work/pc_consumer" $(pkg-config --cflags tabrl)
 "$work/pc_consumer"
+
+echo "-- consumer: pkg-config tabrl-viz (the docs' viz programs, warnings as errors)"
+pkg-config --exists --print-errors 'tabrl-viz >= 0.2'
+python3 tests/docs/doc_blocks.py extract --root . --out "$work/blocks" >/dev/null
+viz_programs=$(grep -l '#include <tabrl/viz/' "$work"/blocks/*.cpp || true)
+[ -n "$viz_programs" ] || { echo "no viz program in README.md or docs/"; exit 1; }
+for program in $viz_programs; do
+  name=$(basename "$program" .cpp)
+  # shellcheck disable=SC2046
+  g++ -O1 -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wno-sign-conversion -Werror \
+    "$program" -o "$work/$name" $(pkg-config --cflags --libs tabrl-viz)
+  (mkdir -p "$work/run_$name" && cd "$work/run_$name" && "$work/$name" >/dev/null)
+  echo "$name: built with pkg-config tabrl-viz, ran"
+done
 
 echo "-- consumer: plain g++ -I include -I /usr/include/eigen3 (umbrella header)"
 g++ -std=c++20 -O2 -I include -I /usr/include/eigen3 tests/consumers/consumer.cpp -o "$work/plain"
