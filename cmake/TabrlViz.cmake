@@ -1,6 +1,7 @@
-# tabrl::viz — terminal, SVG, image, GIF and PNG rendering (include/tabrl/viz/).
-# Needs fmt; giflib and libpng are optional: without them the GIF/PNG writers report
-# that they are unavailable (tabrl::viz::gif_available / png_available) instead of writing.
+# tabrl::viz — terminal, SVG, HTML, image, GIF, PNG and MP4 rendering (include/tabrl/viz/).
+# Needs fmt; giflib, libpng and FFmpeg's libraries are optional: without them the GIF/PNG/MP4
+# writers report that they are unavailable (tabrl::viz::gif_available / png_available /
+# mp4_available) instead of writing, and everything else still builds.
 find_package(fmt 9 QUIET)
 if(NOT fmt_FOUND)
   message(STATUS "tabrl: fmt 9 not found, tabrl::viz is not built")
@@ -8,6 +9,12 @@ if(NOT fmt_FOUND)
 endif()
 find_package(GIF QUIET)
 find_package(PNG QUIET)
+# FFmpeg ships pkg-config files only (no CMake package): libavformat muxes the MP4,
+# libavcodec encodes, libswscale converts RGB to YUV, libavutil holds frames and options.
+find_package(PkgConfig QUIET)
+if(PKG_CONFIG_FOUND)
+  pkg_check_modules(TABRL_FFMPEG QUIET IMPORTED_TARGET libavformat libavcodec libswscale libavutil)
+endif()
 
 add_library(tabrl_viz INTERFACE)
 add_library(tabrl::viz ALIAS tabrl_viz)
@@ -29,6 +36,14 @@ if(TARGET PNG::PNG)
   message(STATUS "tabrl::viz: libpng ${PNG_VERSION_STRING} found, PNG frames enabled")
 else()
   message(STATUS "tabrl::viz: libpng not found (Debian: libpng-dev), PNG frames are skipped")
+endif()
+if(TARGET PkgConfig::TABRL_FFMPEG)
+  target_link_libraries(tabrl_viz INTERFACE PkgConfig::TABRL_FFMPEG)
+  target_compile_definitions(tabrl_viz INTERFACE TABRL_HAS_FFMPEG=1)
+  message(STATUS "tabrl::viz: FFmpeg (libavformat ${TABRL_FFMPEG_libavformat_VERSION}) found, MP4 rollouts enabled")
+else()
+  message(STATUS "tabrl::viz: FFmpeg's libraries not found (Debian: libavcodec-dev libavformat-dev "
+                 "libswscale-dev libavutil-dev, and pkg-config), MP4 rollouts are skipped")
 endif()
 
 if(PROJECT_IS_TOP_LEVEL)

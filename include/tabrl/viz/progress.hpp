@@ -29,11 +29,13 @@ namespace tabrl::viz {
                                : fmt::format("{:.0f}", steps_per_second);
   const int digits = static_cast<int>(fmt::formatted_size("{}", total));
   const std::string counts = fmt::format("{:>{}}/{}", done, digits, total);
-  const std::string long_tail = fmt::format(" {} episodes  {:>6} steps/s  mean return (last {}) {:>8.1f}",
-                                            counts, rate, recent, recent_mean);
+  const std::string long_tail =
+      fmt::format(" {} episodes  {:>6} steps/s  mean return (last {}) {:>8.1f}", counts, rate,
+                  recent, recent_mean);
   const std::string short_tail =
       fmt::format(" {} ep  {}/s  last {}: {:.1f}", counts, rate, recent, recent_mean);
-  const std::string shortest_tail = fmt::format(" {} ep  last {}: {:.1f}", counts, recent, recent_mean);
+  const std::string shortest_tail =
+      fmt::format(" {} ep  last {}: {:.1f}", counts, recent, recent_mean);
   auto bar = [&](int width) {
     const double frac = total > 0 ? static_cast<double>(done) / total : 1.0;
     const int filled = static_cast<int>(frac * width + 1e-9);
@@ -42,7 +44,8 @@ namespace tabrl::viz {
   };
   if (max_width <= 0) return bar(bar_width) + long_tail;
   for (const std::string* tail : {&long_tail, &short_tail, &shortest_tail}) {
-    const int room = max_width - 1 - static_cast<int>(tail->size()) - 2;  // keep the last column free
+    const int room =
+        max_width - 1 - static_cast<int>(tail->size()) - 2;  // keep the last column free
     if (room >= 8) return bar(std::min(bar_width, room)) + *tail;
   }
   return shortest_tail.substr(1, static_cast<std::size_t>(std::max(0, max_width - 1)));
@@ -89,9 +92,9 @@ class ProgressBar {
         elapsed > 0 ? static_cast<double>(e.log.env_steps - start_steps_) / elapsed : 0.0;
     // Fit the terminal, as wide as it is now: a wrapped line cannot be redrawn in place.
     const int columns = tabrl::detail::terminal_columns(out_);
-    const std::string line = progress_line(e.episode + 1, e.episodes_total, rate,
-                                           e.log.mean_return_last(recent_), recent_, 24,
-                                           columns > 0 ? columns : 80);
+    const std::string line =
+        progress_line(e.episode + 1, e.episodes_total, rate, e.log.mean_return_last(recent_),
+                      recent_, 24, columns > 0 ? columns : 80);
     fmt::print(out_, "\r{}\x1b[K{}", line, last ? "\n" : "");
     std::fflush(out_);
     ++redraws_;

@@ -33,7 +33,7 @@ struct WrittenOutputs {
 
 /// A run's words for titles.
 struct RunCaption {
-  std::string what;   ///< e.g. "Q-learning + uniform replay on cliff"
+  std::string what;        ///< e.g. "Q-learning + uniform replay on cliff"
   std::uint64_t seed = 0;  ///< the run's seed
 };
 
@@ -50,7 +50,8 @@ template <class Env>
 }
 
 // Taxi's visits per taxi cell (5 x 5), summed over passenger and destination.
-[[nodiscard]] inline std::vector<std::int64_t> taxi_cell_visits(const std::vector<std::int64_t>& v) {
+[[nodiscard]] inline std::vector<std::int64_t> taxi_cell_visits(
+    const std::vector<std::int64_t>& v) {
   std::vector<std::int64_t> cells(25, 0);
   for (int s = 0; s < Taxi::num_states() && static_cast<std::size_t>(s) < v.size(); ++s) {
     const Taxi::Decoded d = Taxi::decode(s);
@@ -104,7 +105,9 @@ WrittenOutputs write_run_outputs(const std::filesystem::path& dir, const Env& en
   namespace fs = std::filesystem;
   std::error_code ec;
   fs::create_directories(dir, ec);
-  if (ec) throw IoError("tabrl::viz::write_run_outputs: cannot create " + dir.string() + ": " + ec.message());
+  if (ec)
+    throw IoError("tabrl::viz::write_run_outputs: cannot create " + dir.string() + ": " +
+                  ec.message());
   WrittenOutputs out;
   const auto& base = detail::base_env(env);
   using Base = std::remove_cvref_t<decltype(base)>;
@@ -150,7 +153,8 @@ WrittenOutputs write_run_outputs(const std::filesystem::path& dir, const Env& en
   detail::put_file(dir, "learning_curve.svg", svg_learning_curve(log.returns, curve), out);
 
   SvgHeatmapOptions heat;
-  heat.title = fmt::format("visits per state ({} episodes, seed {})", log.returns.size(), caption.seed);
+  heat.title =
+      fmt::format("visits per state ({} episodes, seed {})", log.returns.size(), caption.seed);
   heat.colorbar_label = "visits (log scale)";
   heat.scale = Scale::log;
   heat.lo = 0;
@@ -161,8 +165,8 @@ WrittenOutputs write_run_outputs(const std::filesystem::path& dir, const Env& en
                      svg_heatmap(std::span<const std::int64_t>(log.visit_counts), rows, cols, heat),
                      out);
     SvgPolicyOptions pol;
-    pol.title = fmt::format("greedy policy; highlighted: greedy rollout (return {})",
-                            rollout.total_return);
+    pol.title =
+        fmt::format("greedy policy; highlighted: greedy rollout (return {})", rollout.total_return);
     std::vector<int> arrows(greedy.data(), greedy.data() + greedy.size());
     if constexpr (cliff) {
       pol.marks = cliff_walking_marks();
@@ -178,8 +182,8 @@ WrittenOutputs write_run_outputs(const std::filesystem::path& dir, const Env& en
       }
     }
     pol.path.assign(rollout.states.begin(), rollout.states.end());
-    detail::put_file(dir, "policy.svg",
-                     svg_policy(std::span<const int>(arrows), rows, cols, pol), out);
+    detail::put_file(dir, "policy.svg", svg_policy(std::span<const int>(arrows), rows, cols, pol),
+                     out);
   } else if constexpr (taxi) {
     heat.title = fmt::format("visits per taxi cell ({} episodes, seed {})", log.returns.size(),
                              caption.seed);
@@ -190,7 +194,8 @@ WrittenOutputs write_run_outputs(const std::filesystem::path& dir, const Env& en
         "policy.svg: Taxi's greedy action depends on the passenger and the destination too, "
         "so one arrow per cell cannot show it");
   } else {
-    out.skipped.emplace_back("visit_counts.svg, policy.svg: tabrl has no grid for this environment");
+    out.skipped.emplace_back(
+        "visit_counts.svg, policy.svg: tabrl has no grid for this environment");
   }
 
   if constexpr (cliff || lake || taxi) {

@@ -106,10 +106,10 @@ inline constexpr std::string_view svg_font = "DejaVu Sans, Helvetica, Arial, san
 
 /// How svg_heatmap draws.
 struct SvgHeatmapOptions {
-  std::string title;           ///< drawn above the grid (empty: none)
-  std::string colorbar_label;  ///< drawn beside the colour bar
-  int cell = 48;               ///< cell side in px
-  int precision = -1;          ///< decimals of the cell values; -1: 0 for integers, else 1
+  std::string title;            ///< drawn above the grid (empty: none)
+  std::string colorbar_label;   ///< drawn beside the colour bar
+  int cell = 48;                ///< cell side in px
+  int precision = -1;           ///< decimals of the cell values; -1: 0 for integers, else 1
   Scale scale = Scale::linear;  ///< linear or log colours
   double lo = NAN;  ///< colour range; NaN: the data's min / max (pass both to compare pictures)
   double hi = NAN;  ///< see lo
@@ -257,12 +257,12 @@ struct LearningCurveOptions {
   std::string title;                ///< drawn on top
   std::string x_label = "episode";  ///< under the x axis
   std::string y_label = "return";   ///< beside the y axis
-  int window = 10;     ///< moving-average window in episodes
+  int window = 10;                  ///< moving-average window in episodes
   double y_min = NAN;  ///< axis range; NaN: from the data. Points outside are clipped (and the
   double y_max = NAN;  ///< chart says so), which keeps -5000 outliers from flattening the rest.
   int width = 760;     ///< px
   int height = 420;    ///< px
-  bool bands = true;  ///< draw mean +- std bands for series with several runs
+  bool bands = true;   ///< draw mean +- std bands for series with several runs
 };
 
 /// A learning-curve chart of one or more series. Per series: a <polygon class="band"> (mean
@@ -410,8 +410,8 @@ struct LearningCurveOptions {
 
 /// How svg_policy draws.
 struct SvgPolicyOptions {
-  std::string title;  ///< drawn on top
-  int cell = 48;      ///< cell side in px
+  std::string title;               ///< drawn on top
+  int cell = 48;                   ///< cell side in px
   std::vector<std::string> marks;  ///< per state: when non-empty, drawn instead of an arrow
   std::vector<Rgb> fills;          ///< per state cell colour (empty: all light grey)
   std::vector<int> path;           ///< states to highlight (e.g. the greedy rollout)

@@ -52,11 +52,11 @@ namespace tabrl::viz {
 
 /// How a text heatmap looks.
 struct TextHeatmapOptions {
-  bool color = false;  ///< 24-bit background colours (else plain text)
-  int precision = -1;  ///< decimals; -1: none when every value is an integer, else 1
-  Scale scale = Scale::linear;  ///< linear or log colours
-  double lo = NAN;  ///< colour range; NaN: the data's minimum / maximum
-  double hi = NAN;  ///< see lo
+  bool color = false;              ///< 24-bit background colours (else plain text)
+  int precision = -1;              ///< decimals; -1: none when every value is an integer, else 1
+  Scale scale = Scale::linear;     ///< linear or log colours
+  double lo = NAN;                 ///< colour range; NaN: the data's minimum / maximum
+  double hi = NAN;                 ///< see lo
   std::vector<std::string> marks;  ///< per state: when non-empty, shown instead of the value
 };
 
