@@ -112,6 +112,12 @@ class TabularModel {
     if (outcomes_[cell].empty()) add_action(state, action);
     const ModelOutcome seen{next_state, reward, terminated, 1};
     std::vector<ModelOutcome>& list = outcomes_[cell];
+    if (kind_ == ModelKind::deterministic && tried_[cell] != 0 &&
+        list.front().next_state == next_state) {
+      list.front() = seen;  // the usual case: same successor, so the predecessor lists stand
+      last_taken_[cell] = time;
+      return;
+    }
     if (kind_ == ModelKind::deterministic || tried_[cell] == 0) {
       for (const ModelOutcome& o : list) unlink(o.next_state, cell);
       list.assign(1, seen);
