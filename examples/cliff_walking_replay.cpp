@@ -217,8 +217,12 @@ int run(ex::RunSpec spec, const Outputs& o, const std::vector<unsigned char>& re
     const std::string what = fmt::format("{} + {} on {}", spec.agent, spec.replay, spec.env);
     tabrl::viz::WrittenOutputs written;
     if (!o.out.empty()) {
+      tabrl::viz::RunCaption caption{what, options.seed};
+      for (const ex::RunField& f : ex::run_fields()) {  // every setting, for report.html
+        caption.settings.emplace_back(std::string(f.name), ex::get_field(spec, f.name));
+      }
       written = tabrl::viz::write_run_outputs(o.out, env, log, q, agent.greedy_policy(), rollout,
-                                              {what, options.seed});
+                                              caption);
     }
     std::FILE* msg = o.json ? stderr : stdout;  // stdout stays one JSON line in --json mode
     auto report_outputs = [&] {
@@ -311,8 +315,8 @@ int main(int argc, char** argv) {
   app.add_flag("--quiet", o.quiet, "no progress bar while training");
   app.add_flag("--no-color", o.no_color, "plain text even on a terminal (NO_COLOR is honoured too)");
   app.add_option("--out", o.out,
-                 "write returns.csv, visit_counts.csv, q.npy and the pictures (learning curve, "
-                 "visits, policy, rollout GIF) into this folder");
+                 "write returns.csv, visit_counts.csv, q.npy, the pictures (learning curve, "
+                 "visits, policy, rollout GIF and MP4) and report.html into this folder");
   app.add_option("--save", o.save, "write a checkpoint of the whole run to this file at the end");
   app.add_option("--resume", o.resume,
                  "continue the run saved in this checkpoint (its settings are used; --episodes "

@@ -65,16 +65,32 @@ TEST_CASE("GIF round trip: giflib decodes the same frames, size and pixels", "[v
   const ColorMapObject* global = gif->SColorMap;
   REQUIRE(global != nullptr);
   std::size_t mismatches = 0;
+  // A player draws each image over the last (frames after the first store only what changed):
+  // the canvas after image i must be frame i, pixel for pixel.
+  RgbImage canvas(frames[0].width(), frames[0].height());
   for (int i = 0; i < gif->ImageCount; ++i) {
     const SavedImage& img = gif->SavedImages[i];
-    REQUIRE(img.ImageDesc.Width == frames[0].width());
-    REQUIRE(img.ImageDesc.Height == frames[0].height());
-    const ColorMapObject* map = img.ImageDesc.ColorMap != nullptr ? img.ImageDesc.ColorMap : global;
+    const GifImageDesc& d = img.ImageDesc;
+    if (i == 0) {
+      REQUIRE(d.Width == frames[0].width());
+      REQUIRE(d.Height == frames[0].height());
+    } else {
+      // One step moves the agent to the next cell: far less than the whole picture.
+      CHECK(d.Width * d.Height < frames[0].width() * frames[0].height() / 4);
+    }
+    REQUIRE(d.Left + d.Width <= frames[0].width());
+    REQUIRE(d.Top + d.Height <= frames[0].height());
+    const ColorMapObject* map = d.ColorMap != nullptr ? d.ColorMap : global;
+    for (int y = 0; y < d.Height; ++y) {
+      for (int x = 0; x < d.Width; ++x) {
+        const GifColorType c = map->Colors[img.RasterBits[y * d.Width + x]];
+        canvas.set(d.Left + x, d.Top + y, Rgb{c.Red, c.Green, c.Blue});
+      }
+    }
     const RgbImage& want = frames[static_cast<std::size_t>(i)];
     for (int y = 0; y < want.height(); ++y) {
       for (int x = 0; x < want.width(); ++x) {
-        const GifColorType c = map->Colors[img.RasterBits[y * want.width() + x]];
-        if (Rgb{c.Red, c.Green, c.Blue} != want.at(x, y)) ++mismatches;
+        if (canvas.at(x, y) != want.at(x, y)) ++mismatches;
       }
     }
     GraphicsControlBlock gcb;

@@ -3,8 +3,9 @@
 /// Animated GIFs of RGB frames with giflib (optional: define TABRL_HAS_GIFLIB and link giflib,
 /// which the tabrl::viz CMake target does when it finds it).
 ///
-/// The writer is lossless for frames with at most 256 distinct colours (tabrl's own frames use
-/// eight): one global palette holds them exactly, so decoding gives back the same pixels.
+/// The writer is lossless for frames with at most 256 distinct colours (tabrl's frames use a few
+/// dozen): one global palette holds them exactly, so decoding gives back the same pixels. After
+/// the first frame only the rectangle that changed is stored.
 
 #include <algorithm>
 #include <cstdint>
@@ -32,7 +33,6 @@ namespace detail {
                                     "': ", reason != nullptr ? reason : "unknown giflib error"));
 }
 
-// giflib's output callback: the user data is our FILE*.
 // giflib's output callback: appends to the std::string the GIF is encoded into.
 inline int gif_write(GifFileType* gif, const GifByteType* bytes, int n) {
   static_cast<std::string*>(gif->UserData)
@@ -78,11 +78,13 @@ struct GifOptions {
   return palette;
 }
 
-/// Writes `frames` (all the same size, at least one) as an animated GIF. Throws
-/// InvalidArgument on bad frames, tabrl::Error when the file cannot be written, and LogicError
-/// when the build has no giflib (check gif_available first).
-inline void write_gif(const std::string& path, std::span<const RgbImage> frames,
-                      const GifOptions& options = {}) {
+/// The bytes of an animated GIF of `frames` (all the same size, at least one), for embedding
+/// (a data URL) or writing. `path` only names the file in error messages. Throws
+/// InvalidArgument on bad frames, tabrl::Error when giflib fails, and LogicError when the
+/// build has no giflib (check gif_available first).
+[[nodiscard]] inline std::string gif_bytes(std::span<const RgbImage> frames,
+                                           const GifOptions& options = {},
+                                           const std::string& path = "(memory)") {
   if (frames.empty()) tabrl::detail::throw_invalid("viz::write_gif", "frames must not be empty", 0);
   const int w = frames.front().width(), h = frames.front().height();
   if (w < 1 || h < 1)
@@ -149,7 +151,39 @@ inline void write_gif(const std::string& path, std::span<const RgbImage> frames,
     return GifPixelType{0};  // unreachable: the palette holds every colour of every frame
   };
   std::vector<GifPixelType> line(static_cast<std::size_t>(w));
+  const RgbImage* previous = nullptr;
   for (const RgbImage& f : frames) {
+    // After the first frame only the rectangle that changed is stored (the frames are drawn
+    // over each other: DISPOSE_DO_NOT), which is what keeps a rollout small: the agent's
+    // cell and the status bar change, the grid does not.
+    int x0 = 0, y0 = 0, x1 = w, y1 = h;  // [x0, x1) x [y0, y1)
+    if (previous != nullptr) {
+      x0 = w;
+      y0 = h;
+      x1 = 0;
+      y1 = 0;
+      const auto& a = previous->pixels();
+      const auto& b = f.pixels();
+      for (int y = 0; y < h; ++y) {
+        const std::size_t row = static_cast<std::size_t>(y) * static_cast<std::size_t>(w) * 3;
+        for (int x = 0; x < w; ++x) {
+          const std::size_t i = row + static_cast<std::size_t>(x) * 3;
+          if (a[i] != b[i] || a[i + 1] != b[i + 1] || a[i + 2] != b[i + 2]) {
+            x0 = std::min(x0, x);
+            x1 = std::max(x1, x + 1);
+            y0 = std::min(y0, y);
+            y1 = std::max(y1, y + 1);
+          }
+        }
+      }
+      if (x1 == 0) {  // the same picture again: one unchanged pixel carries the delay
+        x0 = 0;
+        y0 = 0;
+        x1 = 1;
+        y1 = 1;
+      }
+    }
+    previous = &f;
     GraphicsControlBlock gcb{};
     gcb.DisposalMode = DISPOSE_DO_NOT;
     gcb.UserInputFlag = false;
@@ -160,29 +194,40 @@ inline void write_gif(const std::string& path, std::span<const RgbImage> frames,
     if (EGifPutExtension(gif, GRAPHICS_EXT_FUNC_CODE, static_cast<int>(n), ext) == GIF_ERROR) {
       fail("writing a frame delay", gif->Error);
     }
-    if (EGifPutImageDesc(gif, 0, 0, w, h, false, nullptr) == GIF_ERROR)
+    if (EGifPutImageDesc(gif, x0, y0, x1 - x0, y1 - y0, false, nullptr) == GIF_ERROR)
       fail("writing a frame header", gif->Error);
     const auto& p = f.pixels();
-    for (int y = 0; y < h; ++y) {
+    for (int y = y0; y < y1; ++y) {
       // Runs of one colour are the rule in these frames: reuse the last lookup.
-      std::size_t i = static_cast<std::size_t>(y) * static_cast<std::size_t>(w) * 3;
+      std::size_t i = (static_cast<std::size_t>(y) * static_cast<std::size_t>(w) +
+                       static_cast<std::size_t>(x0)) *
+                      3;
       GifPixelType last = index_of(p[i], p[i + 1], p[i + 2]);
-      for (int x = 0; x < w; ++x, i += 3) {
+      for (int x = x0; x < x1; ++x, i += 3) {
         const Rgb& pal = palette[last];
         if (pal.r != p[i] || pal.g != p[i + 1] || pal.b != p[i + 2])
           last = index_of(p[i], p[i + 1], p[i + 2]);
-        line[static_cast<std::size_t>(x)] = last;
+        line[static_cast<std::size_t>(x - x0)] = last;
       }
-      if (EGifPutLine(gif, line.data(), w) == GIF_ERROR) fail("writing pixels", gif->Error);
+      if (EGifPutLine(gif, line.data(), x1 - x0) == GIF_ERROR) fail("writing pixels", gif->Error);
     }
   }
   GifFileType* done = gif;
   gif = nullptr;  // the closer must not close it twice
   if (EGifCloseFile(done, &err) == GIF_ERROR) fail("closing", err);
+  return bytes;
+#endif
+}
+
+/// Writes `frames` (all the same size, at least one) as an animated GIF, atomically. Throws
+/// InvalidArgument on bad frames, tabrl::Error when the file cannot be written, and LogicError
+/// when the build has no giflib (check gif_available first).
+inline void write_gif(const std::string& path, std::span<const RgbImage> frames,
+                      const GifOptions& options = {}) {
+  const std::string bytes = gif_bytes(frames, options, path);
   atomic_write(path, [&bytes](std::ostream& out) {
     out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
   });
-#endif
 }
 
 }  // namespace tabrl::viz

@@ -462,6 +462,103 @@ inline constexpr bool can_draw_frames =
     std::is_same_v<std::remove_cvref_t<decltype(detail::base_env(std::declval<const Env&>()))>,
                    GridMaze>;
 
+/// How an environment's states sit on a grid, for heatmaps and reports: rows x cols cells,
+/// a short mark per cell (start, goal, cliff, holes, walls, Taxi's stands) with a line that
+/// says what they mean, and what one cell is ("state", or "taxi cell" for Taxi, whose 500
+/// states fold onto 25 cells).
+struct GridView {
+  int rows = 0;                     ///< grid rows
+  int cols = 0;                     ///< grid columns
+  std::vector<std::string> marks;   ///< per cell: "S", "G", "C", "H", "#", "R"... or empty
+  std::string marks_note;           ///< e.g. "S start, G goal, C cliff"
+  std::string cell_name = "state";  ///< what a cell is
+};
+
+/// The grid of a drawable environment (can_draw_frames).
+template <class Env>
+requires can_draw_frames<Env>
+[[nodiscard]] GridView grid_view(const Env& env) {
+  const auto& base = detail::base_env(env);
+  using Base = std::remove_cvref_t<decltype(base)>;
+  GridView g;
+  if constexpr (std::is_same_v<Base, CliffWalking>) {
+    g.rows = CliffWalking::rows;
+    g.cols = CliffWalking::cols;
+    g.marks.assign(static_cast<std::size_t>(CliffWalking::num_states()), "");
+    for (int s = 0; s < CliffWalking::num_states(); ++s) {
+      if (CliffWalking::is_cliff(s)) g.marks[static_cast<std::size_t>(s)] = "C";
+    }
+    g.marks[CliffWalking::start_state] = "S";
+    g.marks[CliffWalking::goal_state] = "G";
+    g.marks_note = "S start, G goal, C cliff";
+  } else if constexpr (std::is_same_v<Base, FrozenLake>) {
+    g.rows = base.rows();
+    g.cols = base.cols();
+    g.marks.assign(static_cast<std::size_t>(base.num_states()), "");
+    for (int s = 0; s < base.num_states(); ++s) {
+      const char l = base.letter(s);
+      if (l != 'F') g.marks[static_cast<std::size_t>(s)] = std::string(1, l);
+    }
+    g.marks_note = "S start, G goal, H hole";
+  } else if constexpr (std::is_same_v<Base, GridMaze>) {
+    const MazeLayout& m = base.layout();
+    g.rows = m.rows;
+    g.cols = m.cols;
+    g.marks.assign(static_cast<std::size_t>(base.num_states()), "");
+    for (int s = 0; s < base.num_states(); ++s) {
+      if (base.is_wall(s)) g.marks[static_cast<std::size_t>(s)] = "#";
+    }
+    g.marks[static_cast<std::size_t>(m.start)] = "S";
+    g.marks[static_cast<std::size_t>(m.goal)] = "G";
+    g.marks_note = "S start, G goal, # wall";
+  } else {
+    g.rows = 5;
+    g.cols = 5;
+    g.marks.assign(25, "");
+    static constexpr std::string_view names = "RGYB";
+    for (int i = 0; i < 4; ++i) {
+      const auto rc = Taxi::stand(i);
+      g.marks[static_cast<std::size_t>(rc[0] * 5 + rc[1])] =
+          std::string(1, names[static_cast<std::size_t>(i)]);
+    }
+    g.marks_note = "R, G, Y, B: the stands; values summed over passenger and destination";
+    g.cell_name = "taxi cell";
+  }
+  return g;
+}
+
+/// The grid cell of `state`: the state itself, or Taxi's taxi cell (row * 5 + col).
+template <class Env>
+[[nodiscard]] int grid_cell(const Env& env, int state) {
+  using Base = std::remove_cvref_t<decltype(detail::base_env(env))>;
+  if constexpr (std::is_same_v<Base, Taxi>) {
+    const Taxi::Decoded d = Taxi::decode(state);
+    return d.taxi_row * 5 + d.taxi_col;
+  } else {
+    (void)env;
+    return state;
+  }
+}
+
+/// Per-state values folded onto the grid's cells (summed where several states share a cell,
+/// as Taxi's do); `per_state` must have one entry per state.
+template <class Env, class T>
+[[nodiscard]] std::vector<double> grid_values(const Env& env, std::span<const T> per_state) {
+  const GridView g = grid_view(env);
+  std::vector<double> cells(static_cast<std::size_t>(g.rows) * static_cast<std::size_t>(g.cols),
+                            0.0);
+  const auto n = static_cast<std::size_t>(detail::base_env(env).num_states());
+  if (per_state.size() != n) {
+    tabrl::detail::throw_invalid("viz::grid_values",
+                                 tabrl::detail::concat("per_state must have ", n, " entries"),
+                                 per_state.size());
+  }
+  for (std::size_t s = 0; s < n; ++s)
+    cells[static_cast<std::size_t>(grid_cell(env, static_cast<int>(s)))] +=
+        static_cast<double>(per_state[s]);
+  return cells;
+}
+
 /// Short names of an environment's actions, by index: up/right/down/left (CliffWalking,
 /// mazes), left/down/right/up (FrozenLake), south/north/east/west/pickup/dropoff (Taxi);
 /// "0", "1", ... for any other environment.
