@@ -45,15 +45,21 @@ std::vector<tabrl::Transition> cliff_transitions(std::size_t n) {
   return out;
 }
 
-void BM_one_step_q_update(benchmark::State& state) {
+// Times agent.update over a ring of 4096 CliffWalking transitions, one step per iteration.
+template <class AgentT>
+void ring_steps(benchmark::State& state, AgentT& agent) {
   const auto ring = cliff_transitions(4096);
-  tabrl::QLearningAgent<> agent(48, 4, {.alpha = 0.5});
   std::size_t k = 0;
   for (auto _ : state) {
     benchmark::DoNotOptimize(agent.update(ring[k]));
     k = (k + 1) & 4095U;
   }
   state.SetItemsProcessed(state.iterations());
+}
+
+void BM_one_step_q_update(benchmark::State& state) {
+  tabrl::QLearningAgent<> agent(48, 4, {.alpha = 0.5});
+  ring_steps(state, agent);
 }
 BENCHMARK(BM_one_step_q_update);
 
@@ -114,14 +120,8 @@ void BM_dyna_planning_update(benchmark::State& state) {
 BENCHMARK(BM_dyna_planning_update)->ArgName("sample_model")->Arg(0)->Arg(1);
 
 void BM_dyna_step(benchmark::State& state) {
-  const auto ring = cliff_transitions(4096);
   tabrl::DynaQAgent<> agent(48, 4, {.alpha = 0.5}, {.planning_steps = static_cast<int>(state.range(0))}, 3);
-  std::size_t k = 0;
-  for (auto _ : state) {
-    benchmark::DoNotOptimize(agent.update(ring[k]));
-    k = (k + 1) & 4095U;
-  }
-  state.SetItemsProcessed(state.iterations());
+  ring_steps(state, agent);
 }
 BENCHMARK(BM_dyna_step)->ArgName("n")->Arg(0)->Arg(5)->Arg(32)->Arg(50);
 
@@ -156,14 +156,8 @@ BENCHMARK(BM_sweeping_update);
 // A real prioritized-sweeping step with up to 32 queue updates, replaying a ring of CliffWalking
 // transitions (once learned, most steps find nothing above theta: the queue is idle).
 void BM_sweeping_step(benchmark::State& state) {
-  const auto ring = cliff_transitions(4096);
   tabrl::PrioritizedSweepingAgent<> agent(48, 4, {.alpha = 0.5}, {.planning_steps = 32, .theta = 1e-4});
-  std::size_t k = 0;
-  for (auto _ : state) {
-    benchmark::DoNotOptimize(agent.update(ring[k]));
-    k = (k + 1) & 4095U;
-  }
-  state.SetItemsProcessed(state.iterations());
+  ring_steps(state, agent);
 }
 BENCHMARK(BM_sweeping_step);
 

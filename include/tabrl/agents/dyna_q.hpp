@@ -139,17 +139,9 @@ class DynaQAgent : public TDAgent<Scalar> {
     const TDOptions options = this->load_settings(in);
     DynaOptions dyna;
     dyna.planning_steps = in.value<std::int32_t>();
-    const auto kind = in.value<std::uint8_t>();
+    dyna.model = detail::read_model_kind(in);
     dyna.kappa = in.value<double>();
-    if (kind > static_cast<std::uint8_t>(ModelKind::sample))
-      in.fail(FormatProblem::value,
-              detail::concat("model kind must be 0 or 1, got ", static_cast<int>(kind)));
-    dyna.model = static_cast<ModelKind>(kind);
-    try {
-      dyna.validate("DynaQAgent");
-    } catch (const InvalidArgument& e) {
-      in.fail(FormatProblem::value, e.what());
-    }
+    detail::validate_loaded(in, dyna, "DynaQAgent");
     QTable<Scalar> q = this->load_table(in, "Q table");
     const auto steps = in.value<std::int64_t>();
     const auto planned = in.value<std::int64_t>();
@@ -162,14 +154,9 @@ class DynaQAgent : public TDAgent<Scalar> {
     if (model.model_kind() != dyna.model || model.untried_actions() != (dyna.kappa > 0.0))
       in.fail(FormatProblem::value,
               "the model's kind or guesses differ from the planning settings");
-    for (int s = 0; s < this->num_states(); ++s) {
-      for (int a = 0; a < this->num_actions(); ++a) {
-        if (model.last_taken(s, a) > steps) {
-          in.fail(FormatProblem::value,
-                  detail::concat("pair (", s, ", ", a, ") was taken at step ",
-                                 model.last_taken(s, a), ", after the clock ", steps));
-        }
-      }
+    if (model.last_step() > steps) {
+      in.fail(FormatProblem::value, detail::concat("a pair was taken at step ", model.last_step(),
+                                                   ", after the clock ", steps));
     }
     this->set_options(options);
     dyna_ = dyna;

@@ -16,6 +16,7 @@
 #include "../fwd.hpp"
 #include "../serialization.hpp"
 #include "../training/observers.hpp"
+#include "detail/table_cells.hpp"
 
 namespace tabrl {
 
@@ -91,18 +92,11 @@ class EligibilityTraces {
   EligibilityTraces(int num_states, int num_actions,
                     double threshold = TraceOptions::default_threshold)
       : actions_(num_actions), threshold_(static_cast<Scalar>(threshold)) {
-    if (num_states < 1)
-      detail::throw_invalid("EligibilityTraces", "num_states must be >= 1", num_states);
-    if (num_actions < 1)
-      detail::throw_invalid("EligibilityTraces", "num_actions must be >= 1", num_actions);
-    const auto cells = static_cast<std::int64_t>(num_states) * num_actions;
-    if (cells > std::numeric_limits<std::int32_t>::max()) {
-      detail::throw_invalid("EligibilityTraces", "num_states * num_actions must be < 2^31", cells);
-    }
+    const std::size_t cells = detail::checked_cells("EligibilityTraces", num_states, num_actions);
     if (!(threshold >= 0.0 && threshold < 1.0)) {
       detail::throw_invalid("EligibilityTraces", "threshold must be in [0, 1)", threshold);
     }
-    position_.assign(static_cast<std::size_t>(cells), -1);
+    position_.assign(cells, -1);
   }
 
   /// Number of active traces.
@@ -261,15 +255,11 @@ class EligibilityTraces {
   std::vector<Entry> entries_;
 };
 
-/// An agent that keeps state inside an episode (eligibility traces) and must hear when an
-/// episode ends, terminated or truncated: `end_episode()`. The trace agents also clear their
-/// traces on a terminated transition and on a transition that does not start where the last
-/// one ended, but only end_episode() tells them of a truncation that lands where the next
-/// episode starts.
-template <class A>
-concept EpisodicAgent = Agent<A> && requires(A& agent) {
-  agent.end_episode();
-};
+// EpisodicAgent (an agent with end_episode()) is in concepts.hpp: the training loops call
+// end_episode() after every episode, terminated or truncated. The trace agents also clear their
+// traces on a terminated transition and on a transition that does not start where the last
+// one ended, but only end_episode() tells them of a truncation that lands where the next
+// episode starts.
 
 /// An observer that calls agent.end_episode() after every episode (the training loops call
 /// observers' on_episode_end after every episode, terminated or truncated, and never inside

@@ -346,16 +346,8 @@ class PrioritizedSweepingAgent : public TDAgent<Scalar> {
     SweepingOptions sweeping;
     sweeping.planning_steps = in.value<std::int32_t>();
     sweeping.theta = in.value<double>();
-    const auto kind = in.value<std::uint8_t>();
-    if (kind > static_cast<std::uint8_t>(ModelKind::sample))
-      in.fail(FormatProblem::value,
-              detail::concat("model kind must be 0 or 1, got ", static_cast<int>(kind)));
-    sweeping.model = static_cast<ModelKind>(kind);
-    try {
-      sweeping.validate("PrioritizedSweepingAgent");
-    } catch (const InvalidArgument& e) {
-      in.fail(FormatProblem::value, e.what());
-    }
+    sweeping.model = detail::read_model_kind(in);
+    detail::validate_loaded(in, sweeping, "PrioritizedSweepingAgent");
     QTable<Scalar> q = this->load_table(in, "Q table");
     const auto steps = in.value<std::int64_t>();
     const auto planned = in.value<std::int64_t>();
@@ -371,12 +363,9 @@ class PrioritizedSweepingAgent : public TDAgent<Scalar> {
         in.fail(FormatProblem::value,
                 detail::concat("queued cell ", e.cell, " is not in the model"));
     }
-    for (int s = 0; s < this->num_states(); ++s) {
-      for (int a = 0; a < this->num_actions(); ++a) {
-        if (model.last_taken(s, a) > steps)
-          in.fail(FormatProblem::value,
-                  detail::concat("pair (", s, ", ", a, ") was taken after the clock ", steps));
-      }
+    if (model.last_step() > steps) {
+      in.fail(FormatProblem::value, detail::concat("a pair was taken at step ", model.last_step(),
+                                                   ", after the clock ", steps));
     }
     this->set_options(options);
     sweeping_ = sweeping;

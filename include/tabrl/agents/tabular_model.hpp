@@ -14,6 +14,7 @@
 #include "../error.hpp"
 #include "../random.hpp"
 #include "../serialization.hpp"
+#include "detail/table_cells.hpp"
 
 namespace tabrl {
 
@@ -27,6 +28,27 @@ enum class ModelKind : std::uint8_t {
 [[nodiscard]] constexpr const char* to_string(ModelKind kind) noexcept {
   return kind == ModelKind::sample ? "sample" : "deterministic";
 }
+
+namespace detail {
+/// Reads a ModelKind byte; fails through `in` (FormatError) unless it names one.
+[[nodiscard]] inline ModelKind read_model_kind(BinaryReader& in) {
+  const auto kind = in.value<std::uint8_t>();
+  if (kind > static_cast<std::uint8_t>(ModelKind::sample)) {
+    in.fail(FormatProblem::value, concat("model kind must be 0 or 1, got ", static_cast<int>(kind)));
+  }
+  return static_cast<ModelKind>(kind);
+}
+/// Runs options.validate(who) on loaded settings, failing through `in` (FormatError) with its
+/// message instead of throwing InvalidArgument.
+template <class Options>
+void validate_loaded(const BinaryReader& in, const Options& options, const char* who) {
+  try {
+    options.validate(who);
+  } catch (const InvalidArgument& e) {
+    in.fail(FormatProblem::value, e.what());
+  }
+}
+}  // namespace detail
 
 /// One remembered outcome of a (state, action) pair.
 struct ModelOutcome {
@@ -58,19 +80,11 @@ class TabularModel {
   TabularModel(int num_states, int num_actions, ModelKind kind = ModelKind::deterministic,
                bool untried_actions = false)
       : states_(num_states), actions_(num_actions), kind_(kind), untried_(untried_actions) {
-    if (num_states < 1)
-      detail::throw_invalid("TabularModel", "num_states must be >= 1", num_states);
-    if (num_actions < 1)
-      detail::throw_invalid("TabularModel", "num_actions must be >= 1", num_actions);
-    const auto cells = static_cast<std::int64_t>(num_states) * num_actions;
-    if (cells > std::numeric_limits<std::int32_t>::max()) {
-      detail::throw_invalid("TabularModel", "num_states * num_actions must be < 2^31", cells);
-    }
+    const std::size_t n = detail::checked_cells("TabularModel", num_states, num_actions);
     if (static_cast<std::uint8_t>(kind) > static_cast<std::uint8_t>(ModelKind::sample)) {
       detail::throw_invalid("TabularModel", "kind must be deterministic or sample",
                             static_cast<int>(kind));
     }
-    const auto n = static_cast<std::size_t>(cells);
     outcomes_.resize(n);
     tried_.assign(n, 0);
     last_taken_.assign(n, 0);
@@ -156,6 +170,12 @@ class TabularModel {
     check_pair("last_taken", state, action);
     return last_taken_[index(state, action)];
   }
+  /// The latest step at which any pair was taken (0: none was).
+  [[nodiscard]] std::int64_t last_step() const noexcept {
+    std::int64_t latest = 0;
+    for (const std::int64_t t : last_taken_) latest = t > latest ? t : latest;
+    return latest;
+  }
   /// The states in which an action was taken, in the order first seen.
   [[nodiscard]] std::span<const int> observed_states() const noexcept { return observed_states_; }
   /// The actions of `state` in the model, in the order they entered it.
@@ -236,13 +256,10 @@ class TabularModel {
   /// state's actions exactly its pairs with outcomes, the guesses an untried model makes):
   /// throws FormatError naming the field, changing nothing.
   [[nodiscard]] TabularModel loaded(BinaryReader& in) const {
-    const auto kind = in.value<std::uint8_t>();
+    const ModelKind kind = detail::read_model_kind(in);
     const auto untried = in.value<std::uint8_t>();
-    if (kind > static_cast<std::uint8_t>(ModelKind::sample))
-      in.fail(FormatProblem::value,
-              detail::concat("model kind must be 0 or 1, got ", static_cast<int>(kind)));
     if (untried > 1) in.fail(FormatProblem::value, "model's untried flag must be 0 or 1");
-    TabularModel m(states_, actions_, static_cast<ModelKind>(kind), untried == 1);
+    TabularModel m(states_, actions_, kind, untried == 1);
     const auto cells = static_cast<std::uint64_t>(outcomes_.size());
     const auto pairs = in.value<std::uint64_t>();
     if (pairs > cells)

@@ -47,11 +47,7 @@ class TrueOnlineSarsaAgent : public detail::TraceAgentBase<Scalar> {
   /// error, changing nothing.
   template <class R>
   Scalar update(const BasicTransition<R>& t, int next_action) {
-    this->check_state("update", t.state);
-    this->check_action("update", t.action);
-    this->check_state("update", t.next_state);
-    if (!t.terminated) this->check_action("update", next_action);
-    this->check_reward("update", static_cast<double>(t.reward));
+    this->check_on_policy(t, next_action);
     const Eigen::Index width = this->q_.cols();
     Scalar* q = this->q_.data();
     const Eigen::Index cell = t.state * width + t.action;

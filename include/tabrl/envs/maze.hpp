@@ -14,6 +14,7 @@
 #include "../error.hpp"
 #include "../serialization.hpp"
 #include "../types.hpp"
+#include "detail/table_model.hpp"
 
 namespace tabrl {
 
@@ -77,7 +78,6 @@ class GridMaze {
       }
     }
     if (l.change_after == 0) after_ = before_;
-    state_ = l.start;
   }
 
   /// Sutton & Barto's Example 8.1 (Figure 8.2): 6 x 9, start in row 2 at the left edge, goal
@@ -127,30 +127,24 @@ class GridMaze {
     check_state("is_wall", cell);
     return walls()[static_cast<std::size_t>(cell)] != 0;
   }
-  /// The agent's cell.
-  [[nodiscard]] int state() const noexcept { return state_; }
+  /// The agent's cell (the start before the first reset).
+  [[nodiscard]] int state() const noexcept { return reset_ ? cursor_.state() : layout_.start; }
 
   /// Starts an episode at the start cell (the maze has no randomness: the seed is unused;
   /// the step counter keeps running).
   int reset(std::optional<std::uint64_t> /*seed*/ = std::nullopt) {
-    state_ = layout_.start;
-    done_ = false;
-    started_ = true;
-    return state_;
+    cursor_.start(layout_.start);
+    reset_ = true;
+    return layout_.start;
   }
 
   /// Takes one step. Throws on an action outside 0..3, before reset() or after termination.
   StepResult step(int action) {
     check_action("step", action);
-    if (!started_) throw LogicError("tabrl::" + name_ + "::step: called before reset()");
-    if (done_)
-      throw LogicError("tabrl::" + name_ +
-                       "::step: episode has terminated, call reset() before stepping");
-    const Outcome o = outcome(state_, action);
+    cursor_.check_can_step(name_.c_str());
+    const Outcome o = outcome(cursor_.state(), action);
     ++steps_;
-    state_ = o.next_state;
-    done_ = o.terminated;
-    return {o.next_state, o.reward, o.terminated, false};
+    return cursor_.advance(o);
   }
 
   /// The model under the current walls: one outcome of probability 1.
@@ -167,7 +161,7 @@ class GridMaze {
       for (int c = 0; c < layout_.cols; ++c) {
         const int s = r * layout_.cols + c;
         char ch = '.';
-        if (s == state_ && started_) {
+        if (reset_ && s == cursor_.state()) {
           ch = 'x';
         } else if (walls()[static_cast<std::size_t>(s)] != 0) {
           ch = '#';
@@ -185,13 +179,12 @@ class GridMaze {
 
   /// The maze's name (Saveable: the place in the episode and the step counter).
   [[nodiscard]] static std::string kind() { return "GridMaze"; }
-  /// Writes the layout, the cell, the episode flags and the step counter (Saveable).
+  /// Writes the name, the layout, the place in the episode and the step counter (Saveable).
   void save(BinaryWriter& out) const {
     out.string(name_);
     save_layout(out);
-    out.value(static_cast<std::int32_t>(state_));
-    out.value(static_cast<std::uint8_t>(done_ ? 1 : 0));
-    out.value(static_cast<std::uint8_t>(started_ ? 1 : 0));
+    out.value(static_cast<std::uint8_t>(reset_ ? 1 : 0));
+    cursor_.save(out);
     out.value(static_cast<std::int64_t>(steps_));
   }
   /// Reads them back (Saveable); the layout and name must be this maze's. Changes nothing on
@@ -212,21 +205,15 @@ class GridMaze {
         in.fail(FormatProblem::shape, detail::concat("maze announces ", n, " walls"));
       for (std::uint64_t k = 0; k < n; ++k) list->push_back(in.value<std::int32_t>());
     }
-    const auto state = in.value<std::int32_t>();
-    const auto done = in.value<std::uint8_t>();
-    const auto started = in.value<std::uint8_t>();
+    const auto reset = in.value<std::uint8_t>();
+    detail::EpisodeCursor cursor = cursor_;
+    cursor.load(in, num_states());
     const auto steps = in.value<std::int64_t>();
-    if (name != name_ || !(l == layout_))
-      in.fail(FormatProblem::shape, "the saved maze has another layout");
-    if (state < 0 || state >= num_states())
-      in.fail(FormatProblem::value,
-              detail::concat("cell must be in [0, ", num_states(), "), got ", state));
-    if (done > 1 || started > 1) in.fail(FormatProblem::value, "episode flags must be 0 or 1");
-    if (steps < 0)
-      in.fail(FormatProblem::value, detail::concat("step counter must be >= 0, got ", steps));
-    state_ = state;
-    done_ = done == 1;
-    started_ = started == 1;
+    if (name != name_ || !(l == layout_)) in.fail(FormatProblem::shape, "the saved maze has another layout");
+    if (reset > 1) in.fail(FormatProblem::value, "reset flag must be 0 or 1");
+    if (steps < 0) in.fail(FormatProblem::value, detail::concat("step counter must be >= 0, got ", steps));
+    reset_ = reset == 1;
+    cursor_ = cursor;
     steps_ = steps;
   }
 
@@ -281,9 +268,8 @@ class GridMaze {
   std::string name_;
   std::vector<std::uint8_t> before_;
   std::vector<std::uint8_t> after_;
-  int state_ = 0;
-  bool done_ = false;
-  bool started_ = false;
+  detail::EpisodeCursor cursor_;  // the place in the episode and the errors of stepping out of one
+  bool reset_ = false;             // reset() was called (before it, render shows no agent)
   std::int64_t steps_ = 0;
 };
 

@@ -70,6 +70,17 @@ class TraceAgentBase : public TDAgent<Scalar> {
         traces_(num_states, num_actions, traces.threshold),
         allow_dutch_(allow_dutch) {}
 
+  /// The checks of an on-policy update: indices in range (next_action only when the
+  /// transition did not terminate) and a finite reward.
+  template <class R>
+  void check_on_policy(const BasicTransition<R>& t, int next_action) const {
+    this->check_state("update", t.state);
+    this->check_action("update", t.action);
+    this->check_state("update", t.next_state);
+    if (!t.terminated) this->check_action("update", next_action);
+    this->check_reward("update", static_cast<double>(t.reward));
+  }
+
   /// A transition that does not start where the last one ended starts a new episode.
   void begin_step(int state) noexcept {
     if (previous_next_ >= 0 && state != previous_next_) reset_episode();
