@@ -60,6 +60,20 @@ decltype(auto) with_env(py::handle env, const char* who, F&& f) {
   bad_type(who, "env must be a CliffWalking, FrozenLake, Taxi, GymnasiumEnv or TimeLimit", env);
 }
 
+/// Calls f with the agent as its concrete type: QLearningAgent, ExpectedSarsaAgent,
+/// DoubleQLearningAgent or SarsaAgent. Throws a ValueError naming them otherwise.
+template <class F>
+decltype(auto) with_agent(py::handle agent, const char* who, F&& f) {
+  if (auto* a = as<QLearningAgent<>>(agent)) return f(*a);
+  if (auto* a = as<ExpectedSarsaAgent<>>(agent)) return f(*a);
+  if (auto* a = as<DoubleQLearningAgent<>>(agent)) return f(*a);
+  if (auto* a = as<SarsaAgent<>>(agent)) return f(*a);
+  bad_type(
+      who,
+      "agent must be a QLearningAgent, ExpectedSarsaAgent, DoubleQLearningAgent or SarsaAgent",
+      agent);
+}
+
 /// True for environments whose steps run Python code: training them keeps the GIL.
 template <class Env>
 inline constexpr bool runs_python = false;

@@ -7,23 +7,13 @@
 
 #include <filesystem>
 
+#include <tabrl/experiment/saved_spec.hpp>
+
 #include "bindings.hpp"
 
 namespace tabrl::python {
 
 namespace {
-
-// Calls f with the agent as its concrete type.
-template <class F>
-void with_agent(py::handle agent, const char* who, F&& f) {
-  if (auto* a = as<QLearningAgent<>>(agent)) return f(*a);
-  if (auto* a = as<ExpectedSarsaAgent<>>(agent)) return f(*a);
-  if (auto* a = as<DoubleQLearningAgent<>>(agent)) return f(*a);
-  if (auto* a = as<SarsaAgent<>>(agent)) return f(*a);
-  bad_type(who,
-           "agent must be a QLearningAgent, ExpectedSarsaAgent, DoubleQLearningAgent or SarsaAgent",
-           agent);
-}
 
 // Calls f with the parts of a checkpoint: agent, memory (left out when None), state, options.
 template <class F>
@@ -40,6 +30,20 @@ void with_parts(py::handle agent, py::handle memory, const char* who, F&& f) {
     if (auto* m = as<NStepMemory>(memory)) return std::visit(with_memory, m->memory);
     bad_type(who, "memory must be a ReplayMemory, PrioritizedReplay, NStepReplay or None", memory);
   });
+}
+
+// True when the checkpoint starts with the run's description: a file of tabrl's C++ trainer
+// (cliff_walking_replay), whose parts are RunSpec, agent, [memory], environment, state, options.
+bool written_by_trainer(const std::vector<unsigned char>& bytes, const std::string& who) {
+  if (checkpoint_version(bytes, who) != checkpoint_format_version) return false;
+  experiment::SavedRunSpec spec;
+  try {
+    parse_checkpoint_part(bytes, who, 0, spec);
+    return true;
+  } catch (const FormatError& e) {
+    if (e.problem() == FormatProblem::kind) return false;
+    throw;
+  }
 }
 
 }  // namespace
@@ -65,20 +69,45 @@ be written.)doc");
   m.def(
       "load_checkpoint",
       [](const std::filesystem::path& path, const py::handle agent, const py::handle memory,
-         TrainingState& state) {
+         TrainingState& state, const py::handle env) {
         constexpr const char* who = "tabrl.load_checkpoint";
         check_idle(&state, who);
+        const std::vector<unsigned char> bytes = read_checkpoint_file(path);
+        const std::string where = "tabrl::load_checkpoint: " + path.string();  // as in C++
         TrainOptions options;
-        with_parts(agent, memory, who,
-                   [&](auto&... parts) { load_checkpoint(path, parts..., state, options); });
+        if (!written_by_trainer(bytes, where)) {
+          with_parts(agent, memory, who,
+                     [&](auto&... parts) { parse_checkpoint(bytes, where, parts..., state, options); });
+          return options;
+        }
+        if (env.is_none()) {
+          throw py::value_error(std::string(who) + ": " + path.string() +
+                                " was written by the C++ trainer and holds the environment: pass "
+                                "env= (a CliffWalking, FrozenLake or Taxi of the run's kind)");
+        }
+        experiment::SavedRunSpec spec;
+        with_env(env, who, [&](auto& e) {
+          using Env = std::remove_cvref_t<decltype(e)>;
+          if constexpr (Saveable<Env>) {
+            check_idle(&e, who);
+            with_parts(agent, memory, who, [&](auto& a, auto&... mem) {
+              parse_checkpoint(bytes, where, spec, a, mem..., e, state, options);
+            });
+          } else {
+            bad_type(who, "env must be a CliffWalking, FrozenLake, Taxi or TimeLimit for a trainer's checkpoint", env);
+          }
+        });
         return options;
       },
-      py::arg("path"), py::arg("agent"), py::arg("memory"), py::arg("state"), R"doc(
+      py::arg("path"), py::arg("agent"), py::arg("memory"), py::arg("state"), py::arg("env") = py::none(),
+      R"doc(
 Restores a checkpoint into `agent`, `memory` (None for an online run) and `state`, which must be
 of the kinds saved and of the same shapes (table size, memory capacity and settings), and
-returns its TrainOptions. Everything is validated first: on any error nothing is changed.
-Raises OSError when the file cannot be read and tabrl.FormatError (a ValueError; .problem
-names the failed check) when it is not a valid checkpoint of these objects.)doc");
+returns its TrainOptions. A checkpoint of the C++ trainer (cliff_walking_replay --save) also
+holds the run's settings and its environment: pass `env` (of the run's kind) to restore that
+too. Everything is validated first: on any error nothing is changed. Raises OSError when the
+file cannot be read and tabrl.FormatError (a ValueError; .problem names the failed check) when
+it is not a valid checkpoint of these objects.)doc");
 }
 
 }  // namespace tabrl::python

@@ -111,18 +111,6 @@ void with_replay_agent(py::handle agent, const char* who, F&& f) {
            agent);
 }
 
-/// Calls f with the agent as any agent type.
-template <class F>
-void with_online_agent(py::handle agent, const char* who, F&& f) {
-  if (auto* a = as<QLearningAgent<>>(agent)) return f(*a);
-  if (auto* a = as<ExpectedSarsaAgent<>>(agent)) return f(*a);
-  if (auto* a = as<DoubleQLearningAgent<>>(agent)) return f(*a);
-  if (auto* a = as<SarsaAgent<>>(agent)) return f(*a);
-  bad_type(who,
-           "agent must be a QLearningAgent, ExpectedSarsaAgent, DoubleQLearningAgent or SarsaAgent",
-           agent);
-}
-
 /// Calls f with the memory as its concrete type.
 template <class F>
 void with_memory(py::handle memory, const char* who, F&& f) {
@@ -148,7 +136,7 @@ void run_replay(py::handle agent, Env& env, py::handle memory, const TrainOption
 template <class Env>
 void run_online(py::handle agent, Env& env, const TrainOptions& options, TrainingState& state) {
   constexpr const char* who = "tabrl.train_online";
-  with_online_agent(agent, who, [&](auto& a) {
+  with_agent(agent, who, [&](auto& a) {
     run_leased<Env>({&a, &env, inner_address(env), &state}, who, [&](SignalCheck& check) {
       run_online_training(a, env, options, state, check);
     });

@@ -109,9 +109,12 @@ def test_a_cpp_trainer_checkpoint_continues_in_python(tmp_path):
     agent = tabrl.QLearningAgent(48, 4)
     memory = tabrl.ReplayMemory(2000)
     state = tabrl.TrainingState(seed=0, num_states=48)
-    options = tabrl.load_checkpoint(path, agent, memory, state)
+    env = tabrl.CliffWalking()
+    with pytest.raises(ValueError, match="written by the C\\+\\+ trainer and holds the environment: pass env="):
+        tabrl.load_checkpoint(path, agent, memory, state)
+    options = tabrl.load_checkpoint(path, agent, memory, state, env=env)
     assert (options.episodes, options.batch_size, options.seed, state.episode) == (40, 32, 0, 40)
     assert (agent.gamma, agent.alpha, agent.epsilon) == (1.0, 0.9, 0.1)
-    tabrl.run_training(agent, tabrl.CliffWalking(), memory, state, tabrl.TrainOptions(episodes=100, seed=0))
+    tabrl.run_training(agent, env, memory, state, tabrl.TrainOptions(episodes=100, seed=0))
     # The whole 100-episode run of the C++ trainer (see test_training.py).
     assert (state.log.env_steps, state.log.updates) == (2299, 2267)

@@ -99,3 +99,29 @@ def test_every_public_name_has_a_docstring(name, value):
     text = [line for line in doc.splitlines() if line.strip() and not line.startswith(name.rsplit(".", 1)[-1] + "(")
             and not line.startswith("Overloaded function")]
     assert text, f"{name} has no docstring"
+
+
+def test_stubs_and_a_user_program_type_check(tmp_path):
+    """mypy --strict accepts the stubs, and a program using the package type-checks (skipped
+    without mypy: CI leaves it out, it takes seconds; the name checks above always run)."""
+    api = pytest.importorskip("mypy.api", reason="mypy is not installed (Debian: python3-mypy)")
+    program = tmp_path / "use.py"
+    program.write_text(
+        "import numpy as np\n"
+        "import numpy.typing as npt\n"
+        "import tabrl\n"
+        "from tabrl import sweep, viz\n"
+        "env = tabrl.make_frozen_lake()\n"
+        "agent = tabrl.QLearningAgent(env.num_states, env.num_actions, alpha=0.5)\n"
+        "log: tabrl.TrainingLog = tabrl.train(agent, env, tabrl.ReplayMemory(100), episodes=3)\n"
+        "q: npt.NDArray[np.float64] = agent.q\n"
+        "batch: tabrl.Minibatch = tabrl.ReplayMemory(10).sample(2, tabrl.Rng(0))\n"
+        "agent.update(batch)\n"
+        "error: float = agent.update(0, 0, 1.0, 1, True)\n"
+        "result: sweep.SweepResult = sweep.run({'alpha': [0.5, 0.9]}, runs=2)\n"
+        "text: str = viz.heatmap_text(q)\n"
+    )
+    stubs = [str(PACKAGE / name) for name in ("_tabrl.pyi", "viz.pyi", "sweep.pyi")]
+    out, err, status = api.run(["--strict", "--no-incremental", "--cache-dir", str(tmp_path / "cache"),
+                                *stubs, str(program)])
+    assert status == 0, out + err
