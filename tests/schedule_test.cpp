@@ -64,4 +64,10 @@ TEST_CASE("Schedule: bad settings throw with exact messages", "[schedule]") {
                       "tabrl::Schedule::exponential: end must be finite, got nan");
   REQUIRE_THROWS_WITH(tabrl::Schedule::constant(nan),
                       "tabrl::Schedule::constant: value must be finite, got nan");
+  // A span that overflows (1e308 to -1e308 would interpolate through -inf) is refused.
+  REQUIRE_THROWS_WITH(tabrl::Schedule::linear(1e308, -1e308, 3),
+                      Catch::StartsWith("tabrl::Schedule::linear: end - start must be finite, got -inf"));
+  REQUIRE_THROWS_WITH(tabrl::Schedule::exponential(-1e308, 1e308, 0.5),
+                      Catch::StartsWith("tabrl::Schedule::exponential: start - end must be finite, got -inf"));
+  REQUIRE(tabrl::Schedule::linear(1e308, 0.0, 2)(1) == 5e307);
 }

@@ -19,6 +19,8 @@
 #include <tabrl/training/observers.hpp>
 #include <tabrl/training/train_online.hpp>
 
+#include "saveable.hpp"
+
 namespace tabrl::test {
 
 /// One hand-written step: the transition and, for on-policy agents, the next action.
@@ -92,6 +94,42 @@ inline bool safe_path(const Rollout& r) {
     if (s > 24 && s < 35) return false;
   }
   return true;
+}
+
+/// Trains an agent from make() on an environment from make_env() for `options` twice: in one
+/// go, and stopped after `stop` env steps (in mid-episode), saved, loaded into a fresh agent
+/// and continued on the same environment. Requires the two to end saving the same bytes, and
+/// returns what the first agent saved at the stop (with the episode-end hook for an agent
+/// that has one).
+template <class Make, class MakeEnv>
+Bytes require_resume_bit_identical(Make make, MakeEnv make_env, const TrainOptions& options, std::int64_t stop) {
+  auto whole = make();
+  auto whole_env = make_env();
+  auto first = make();
+  auto env = make_env();
+  TrainingState state(options.seed, env.num_states());
+  StopAfter budget{stop};
+  using AgentT = decltype(whole);
+  if constexpr (EpisodicAgent<AgentT>) {
+    (void)train_online(whole, whole_env, options, EpisodeEnds<AgentT>(whole));
+    EpisodeEnds<AgentT> ends(first);
+    run_online_training(first, env, options, state, observe(ends, budget));
+  } else {
+    (void)train_online(whole, whole_env, options);
+    run_online_training(first, env, options, state, budget);
+  }
+  REQUIRE(state.progress.active);
+  const Bytes at_stop = saved(first);
+  auto resumed = make();
+  load_from(resumed, at_stop);
+  REQUIRE(saved(resumed) == at_stop);
+  if constexpr (EpisodicAgent<AgentT>) {
+    run_online_training(resumed, env, options, state, EpisodeEnds<AgentT>(resumed));
+  } else {
+    run_online_training(resumed, env, options, state);
+  }
+  REQUIRE(saved(resumed) == saved(whole));
+  return at_stop;
 }
 
 /// A continuing two-state MDP: in A (0) action 0 stays (+1) and action 1 moves to B (0); in B

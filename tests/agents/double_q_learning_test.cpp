@@ -15,6 +15,7 @@
 #include <tabrl/concepts.hpp>
 #include <tabrl/replay/replay_memory.hpp>
 
+#include "agents/settings_fields.hpp"
 #include "saveable.hpp"
 
 static_assert(tabrl::MinibatchAgent<tabrl::DoubleQLearningAgent<>, tabrl::ReplayMemory<>>);
@@ -227,18 +228,14 @@ TEST_CASE("DoubleQLearningAgent: the acting table is read-only and always A + B"
 namespace {
 // DoubleQLearningAgent's payload field by field: settings, table A, table B, the coin's state.
 struct DoubleFields {
-  double gamma = 0.9, alpha = 0.25, epsilon = 0.05;
-  std::uint8_t rule = 2;
+  tabrl::test::SettingsFields settings{.rule = 2};
   std::uint8_t scalar_a = 2, scalar_b = 2;
   std::uint64_t rows_a = 2, rows_b = 2;
   std::vector<double> a{1, 2, 3, 4}, b{-1, 0.5, 0.25, 8};
   std::uint64_t coin[4] = {1, 2, 3, 4};
   [[nodiscard]] tabrl::test::Bytes bytes() const {
     return tabrl::test::payload([this](tabrl::BinaryWriter& w) {
-      w.value(gamma);
-      w.value(alpha);
-      w.value(epsilon);
-      w.value(rule);
+      settings.write(w);
       w.value(scalar_a);
       w.value(rows_a);
       w.value(std::uint64_t{2});
@@ -288,9 +285,9 @@ TEST_CASE("DoubleQLearningAgent save/load: both tables and the coin, every rejec
   using tabrl::FormatProblem;
   auto with = [](auto change) { return tabrl::test::changed<DoubleFields>(change); };
   tabrl::test::require_truncations_rejected(agent, DoubleFields{}.bytes());
-  tabrl::test::require_rejected(agent, with([](DoubleFields& f) { f.alpha = 0.0; }), FormatProblem::value,
+  tabrl::test::require_rejected(agent, with([](DoubleFields& f) { f.settings.alpha = 0.0; }), FormatProblem::value,
                                 "alpha must be in (0, 1], got 0");
-  tabrl::test::require_rejected(agent, with([](DoubleFields& f) { f.rule = 9; }), FormatProblem::value,
+  tabrl::test::require_rejected(agent, with([](DoubleFields& f) { f.settings.rule = 9; }), FormatProblem::value,
                                 "duplicate rule must be 0, 1 or 2, got 9");
   tabrl::test::require_rejected(agent, with([](DoubleFields& f) { f.scalar_b = 1; }),
                                 FormatProblem::scalar_type, "table B scalar differs from the agent's");

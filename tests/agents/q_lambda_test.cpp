@@ -92,23 +92,10 @@ TEST_CASE("QLambdaAgent: learns CliffWalking's optimal path", "[agents][traces]"
 
 TEST_CASE("QLambdaAgent: saves in mid-episode and resumes bit for bit", "[agents][traces]") {
   const auto make = [] { return tabrl::QLambdaAgent<>(48, 4, {.alpha = 0.5}, {.lambda = 0.9}); };
-  auto whole = make();
-  tabrl::CliffWalking whole_env;
-  const tabrl::TrainOptions options{.episodes = 10, .seed = 4};
-  (void)tabrl::train_online(whole, whole_env, options, tabrl::EpisodeEnds(whole));
-  auto first = make();
-  tabrl::CliffWalking env;
-  tabrl::TrainingState state(options.seed, 48);
-  tabrl::EpisodeEnds ends(first);
-  tabrl::test::StopAfter stop{77};
-  tabrl::run_online_training(first, env, options, state, tabrl::observe(ends, stop));
-  REQUIRE(state.progress.active);
-  auto resumed = make();
-  tabrl::test::load_from(resumed, tabrl::test::saved(first));
-  tabrl::run_online_training(resumed, env, options, state, tabrl::EpisodeEnds(resumed));
-  REQUIRE(tabrl::test::saved(resumed) == tabrl::test::saved(whole));
+  auto bytes = tabrl::test::require_resume_bit_identical(make, [] { return tabrl::CliffWalking{}; },
+                                                         {.episodes = 10, .seed = 4}, 77);
   // The kind byte (after the 25 bytes of TD settings and lambda) refuses dutch.
-  auto bytes = tabrl::test::saved(first);
   bytes[33] = 2;
-  tabrl::test::require_rejected(resumed, bytes, tabrl::FormatProblem::value, "trace kind must be at most 1, got 2");
+  auto agent = make();
+  tabrl::test::require_rejected(agent, bytes, tabrl::FormatProblem::value, "trace kind must be at most 1, got 2");
 }

@@ -13,6 +13,7 @@
 #include <tabrl/agents/q_learning.hpp>
 #include <tabrl/agents/sarsa.hpp>
 
+#include "agents/settings_fields.hpp"
 #include "saveable.hpp"
 #include "stats.hpp"
 
@@ -198,16 +199,13 @@ TEST_CASE("TDAgent: greedy_policy takes the first maximum", "[agents]") {
 namespace {
 // A one-table agent's payload written field by field: settings, then the table.
 struct AgentFields {
-  double gamma = 0.9, alpha = 0.25, epsilon = 0.05;
-  std::uint8_t rule = 1, scalar = 2;
+  tabrl::test::SettingsFields settings;
+  std::uint8_t scalar = 2;
   std::uint64_t rows = 3, cols = 2;
   std::vector<double> q{1.0, -2.0, 0.5, 4.0, -0.25, 8.0};
   [[nodiscard]] tabrl::test::Bytes bytes() const {
     return tabrl::test::payload([this](tabrl::BinaryWriter& w) {
-      w.value(gamma);
-      w.value(alpha);
-      w.value(epsilon);
-      w.value(rule);
+      settings.write(w);
       w.value(scalar);
       w.value(rows);
       w.value(cols);
@@ -250,17 +248,17 @@ void check_agent_saveable(const std::string& kind) {
   auto with = [](auto change) { return tabrl::test::changed<AgentFields>(change); };
   const double nan = std::numeric_limits<double>::quiet_NaN();
   tabrl::test::require_truncations_rejected(agent, AgentFields{}.bytes());
-  tabrl::test::require_rejected(agent, with([&](AgentFields& f) { f.gamma = nan; }), FormatProblem::value,
+  tabrl::test::require_rejected(agent, with([&](AgentFields& f) { f.settings.gamma = nan; }), FormatProblem::value,
                                 "gamma must be in [0, 1], got nan");
-  tabrl::test::require_rejected(agent, with([](AgentFields& f) { f.gamma = 1.5; }), FormatProblem::value,
+  tabrl::test::require_rejected(agent, with([](AgentFields& f) { f.settings.gamma = 1.5; }), FormatProblem::value,
                                 "gamma must be in [0, 1], got 1.5");
-  tabrl::test::require_rejected(agent, with([](AgentFields& f) { f.alpha = 0.0; }), FormatProblem::value,
+  tabrl::test::require_rejected(agent, with([](AgentFields& f) { f.settings.alpha = 0.0; }), FormatProblem::value,
                                 "alpha must be in (0, 1], got 0");
-  tabrl::test::require_rejected(agent, with([](AgentFields& f) { f.alpha = 1.25; }), FormatProblem::value,
+  tabrl::test::require_rejected(agent, with([](AgentFields& f) { f.settings.alpha = 1.25; }), FormatProblem::value,
                                 "alpha must be in (0, 1], got 1.25");
-  tabrl::test::require_rejected(agent, with([](AgentFields& f) { f.epsilon = -0.5; }), FormatProblem::value,
+  tabrl::test::require_rejected(agent, with([](AgentFields& f) { f.settings.epsilon = -0.5; }), FormatProblem::value,
                                 "epsilon must be in [0, 1], got -0.5");
-  tabrl::test::require_rejected(agent, with([](AgentFields& f) { f.rule = 3; }), FormatProblem::value,
+  tabrl::test::require_rejected(agent, with([](AgentFields& f) { f.settings.rule = 3; }), FormatProblem::value,
                                 "duplicate rule must be 0, 1 or 2, got 3");
   tabrl::test::require_rejected(agent, with([](AgentFields& f) { f.scalar = 1; }), FormatProblem::scalar_type,
                                 "Q table scalar differs from the agent's");

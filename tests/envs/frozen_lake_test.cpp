@@ -146,7 +146,10 @@ TEST_CASE("FrozenLake::random_map: seeded, valid, always solvable", "[envs][froz
     REQUIRE(reached);
   }
   REQUIRE(holes > 50 * 5);  // p = 0.6 leaves about 40% holes; the generator really draws them
-  REQUIRE_THROWS_AS(tabrl::FrozenLake::random_map(1, 0.8, 0), tabrl::InvalidArgument);
+  REQUIRE_THROWS_WITH(tabrl::FrozenLake::random_map(1, 0.8, 0),
+                      "tabrl::FrozenLake::random_map: size must be in [2, 1024], got 1");
+  REQUIRE_THROWS_AS(tabrl::FrozenLake::random_map(1025, 0.8, 0), tabrl::InvalidArgument);
+  REQUIRE(tabrl::FrozenLake::random_map(2, 1.0, 0) == std::vector<std::string>{"SF", "FG"});
   REQUIRE_THROWS_AS(tabrl::FrozenLake::random_map(4, 0.0, 0), tabrl::InvalidArgument);
 }
 

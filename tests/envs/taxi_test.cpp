@@ -2,6 +2,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <array>
 #include <cstdint>
 #include <set>
 #include <vector>
@@ -44,6 +45,16 @@ TEST_CASE("Taxi: encode and decode are inverse, as Gymnasium numbers states", "[
   }
   REQUIRE(seen.size() == 500);
   REQUIRE_THROWS_AS(tabrl::Taxi::decode(500), tabrl::InvalidArgument);
+  REQUIRE_THROWS_WITH(tabrl::Taxi::decode(-1), "tabrl::Taxi::decode: state must be in [0, 500), got -1");
+  REQUIRE_THROWS_WITH(tabrl::Taxi::encode(5, 0, 0, 0), "tabrl::Taxi::encode: taxi_row must be in [0, 5), got 5");
+  REQUIRE_THROWS_WITH(tabrl::Taxi::encode(0, -1, 0, 0), "tabrl::Taxi::encode: taxi_col must be in [0, 5), got -1");
+  REQUIRE_THROWS_WITH(tabrl::Taxi::encode(0, 0, 5, 0), "tabrl::Taxi::encode: passenger must be in [0, 5), got 5");
+  REQUIRE_THROWS_WITH(tabrl::Taxi::encode(0, 0, 0, 4), "tabrl::Taxi::encode: destination must be in [0, 4), got 4");
+  REQUIRE(tabrl::Taxi::encode(4, 4, 4, 3) == 499);
+  REQUIRE(tabrl::Taxi::stand(3) == std::array<int, 2>{4, 3});
+  REQUIRE(tabrl::Taxi::stand(0) == std::array<int, 2>{0, 0});
+  REQUIRE_THROWS_WITH(tabrl::Taxi::stand(4), "tabrl::Taxi::stand: stand must be in [0, 4), got 4");
+  REQUIRE_THROWS_AS(tabrl::Taxi::stand(-1), tabrl::InvalidArgument);
 }
 
 TEST_CASE("Taxi: the full 500 x 6 transition table", "[envs][taxi]") {

@@ -22,7 +22,7 @@ expect() {
     fail=1
   fi
 }
-expect "agent must be one of q, sarsa, expected-sarsa, double-q, got 'dqn'" --agent q,dqn
+expect "agent must be one of q, sarsa, expected-sarsa, double-q, sarsa-lambda, true-online-sarsa, q-lambda, tree-backup, retrace, dyna-q, dyna-q-plus, prioritized-sweeping, r-learning, got 'dqn'" --agent q,dqn
 expect "alpha must be in (0, 1], got 0" --alpha 0
 expect "alpha values must not be empty" --alpha ""
 expect "epsilon values must not be empty" --epsilon 0.1,,0.2

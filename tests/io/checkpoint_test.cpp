@@ -66,20 +66,18 @@ struct Part {
 Bytes format2(const std::vector<Part>& parts, std::uint32_t version = 2) {
   std::uint64_t body = 4;
   for (const auto& p : parts) body += 4 + p.kind.size() + 8 + p.payload.size();
-  std::ostringstream out;
-  tabrl::BinaryWriter w(out);
-  w.bytes("TABRLCK", 8);
-  w.value(version);
-  w.value(body);
-  w.value(static_cast<std::uint32_t>(parts.size()));
-  for (const auto& p : parts) {
-    w.string(p.kind);
-    w.value(static_cast<std::uint64_t>(p.payload.size()));
-    w.bytes(p.payload.data(), p.payload.size());
-  }
-  w.checksum();
-  const std::string s = std::move(out).str();
-  return {s.begin(), s.end()};
+  return tabrl::test::payload([&](tabrl::BinaryWriter& w) {
+    w.bytes("TABRLCK", 8);
+    w.value(version);
+    w.value(body);
+    w.value(static_cast<std::uint32_t>(parts.size()));
+    for (const auto& p : parts) {
+      w.string(p.kind);
+      w.value(static_cast<std::uint64_t>(p.payload.size()));
+      w.bytes(p.payload.data(), p.payload.size());
+    }
+    w.checksum();
+  });
 }
 template <class T>
 Part part_of(const T& object) {
@@ -119,47 +117,45 @@ Bytes state_payload(const tabrl::TrainingState& s) {
 template <class AgentT>
 Bytes format1(const AgentT& agent, const tabrl::ReplayMemory<>& memory, const tabrl::TrainingState& state,
               const tabrl::TrainOptions& o) {
-  std::ostringstream out;
-  tabrl::BinaryWriter w(out);
-  w.bytes("TABRLCK", 8);
-  w.value(std::uint32_t{1});
-  w.value(static_cast<std::int32_t>(o.episodes));
-  w.value(static_cast<std::uint64_t>(o.batch_size));
-  w.value(static_cast<std::int32_t>(o.updates_per_step));
-  w.value(o.seed);
-  w.value(agent.gamma());
-  w.value(agent.alpha());
-  w.value(agent.epsilon());
-  w.value(static_cast<std::uint8_t>(agent.duplicates()));
-  w.value(std::uint8_t{2});
-  w.value(static_cast<std::uint64_t>(agent.num_states()));
-  w.value(static_cast<std::uint64_t>(agent.num_actions()));
-  for (int s = 0; s < agent.num_states(); ++s) {
-    for (int a = 0; a < agent.num_actions(); ++a) w.value(agent.q(s, a));
-  }
-  w.value(std::uint8_t{2});
-  w.value(std::uint8_t{4});
-  w.value(std::uint8_t{1});
-  w.value(static_cast<std::uint8_t>(memory.sampling()));
-  w.value(static_cast<std::uint64_t>(memory.capacity()));
-  w.value(static_cast<std::uint64_t>(memory.size()));
-  w.value(static_cast<std::uint64_t>(memory.head()));
-  for (const auto x : memory.states()) w.value(x);
-  for (const auto x : memory.actions()) w.value(x);
-  for (const auto x : memory.rewards()) w.value(x);
-  for (const auto x : memory.next_states()) w.value(x);
-  for (const auto x : memory.terminated()) w.value(x);
-  for (const std::uint64_t word : state.rng.state()) w.value(word);
-  w.value(static_cast<std::int32_t>(state.episode));
-  w.value(static_cast<std::int64_t>(state.log.env_steps));
-  w.value(static_cast<std::int64_t>(state.log.updates));
-  w.value(state.log.seconds);
-  w.vector<double>(state.log.returns);
-  w.vector<std::int64_t>(state.log.lengths);
-  w.vector<std::int64_t>(state.log.visit_counts);
-  w.checksum();
-  const std::string s = std::move(out).str();
-  return {s.begin(), s.end()};
+  return tabrl::test::payload([&](tabrl::BinaryWriter& w) {
+    w.bytes("TABRLCK", 8);
+    w.value(std::uint32_t{1});
+    w.value(static_cast<std::int32_t>(o.episodes));
+    w.value(static_cast<std::uint64_t>(o.batch_size));
+    w.value(static_cast<std::int32_t>(o.updates_per_step));
+    w.value(o.seed);
+    w.value(agent.gamma());
+    w.value(agent.alpha());
+    w.value(agent.epsilon());
+    w.value(static_cast<std::uint8_t>(agent.duplicates()));
+    w.value(std::uint8_t{2});
+    w.value(static_cast<std::uint64_t>(agent.num_states()));
+    w.value(static_cast<std::uint64_t>(agent.num_actions()));
+    for (int s = 0; s < agent.num_states(); ++s) {
+      for (int a = 0; a < agent.num_actions(); ++a) w.value(agent.q(s, a));
+    }
+    w.value(std::uint8_t{2});
+    w.value(std::uint8_t{4});
+    w.value(std::uint8_t{1});
+    w.value(static_cast<std::uint8_t>(memory.sampling()));
+    w.value(static_cast<std::uint64_t>(memory.capacity()));
+    w.value(static_cast<std::uint64_t>(memory.size()));
+    w.value(static_cast<std::uint64_t>(memory.head()));
+    for (const auto x : memory.states()) w.value(x);
+    for (const auto x : memory.actions()) w.value(x);
+    for (const auto x : memory.rewards()) w.value(x);
+    for (const auto x : memory.next_states()) w.value(x);
+    for (const auto x : memory.terminated()) w.value(x);
+    for (const std::uint64_t word : state.rng.state()) w.value(word);
+    w.value(static_cast<std::int32_t>(state.episode));
+    w.value(static_cast<std::int64_t>(state.log.env_steps));
+    w.value(static_cast<std::int64_t>(state.log.updates));
+    w.value(state.log.seconds);
+    w.vector<double>(state.log.returns);
+    w.vector<std::int64_t>(state.log.lengths);
+    w.vector<std::int64_t>(state.log.visit_counts);
+    w.checksum();
+  });
 }
 
 

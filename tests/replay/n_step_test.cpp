@@ -101,6 +101,9 @@ TEST_CASE("NStepReplay: n-step returns by hand, cut at episode ends", "[replay][
   }
   REQUIRE_THROWS_WITH(tabrl::NStepReplay<>(tabrl::ReplayMemory<>(4), 0, 0.9),
                       "tabrl::NStepReplay: n must be >= 1, got 0");
+  REQUIRE(tabrl::NStepReplay<>(tabrl::ReplayMemory<>(4), tabrl::NStepReplay<>::max_n, 0.9).n() == 1024);
+  REQUIRE_THROWS_WITH(tabrl::NStepReplay<>(tabrl::ReplayMemory<>(4), 1025, 0.9),
+                      "tabrl::NStepReplay: n must be <= 1024, got 1025");
   REQUIRE_THROWS_WITH(tabrl::NStepReplay<>(tabrl::ReplayMemory<>(4), 2, 1.5),
                       "tabrl::NStepReplay: gamma must be in [0, 1], got 1.5");
   REQUIRE_THROWS_AS(tabrl::NStepReplay<>(tabrl::ReplayMemory<>(4), 2, std::nan("")), tabrl::InvalidArgument);

@@ -248,6 +248,24 @@ TEST_CASE("PrioritizedReplay: bad update_priorities and set_priority calls chang
   REQUIRE_THROWS_AS(per.set_priority(0, std::nan("")), tabrl::InvalidArgument);
   REQUIRE(per.tree().total() == 3.0);
   REQUIRE(per.max_priority() == 1.0);
+
+  // Priorities are bounded so that capacity x p^alpha stays finite.
+  REQUIRE(per.priority_limit() == std::numeric_limits<double>::max() / 8.0);  // alpha 1
+  tabrl::PrioritizedReplay<> half(8, {.alpha = 0.5});
+  REQUIRE(half.priority_limit() == std::pow(std::numeric_limits<double>::max() / 8.0, 2.0));
+  REQUIRE_THROWS_WITH(per.set_priority(0, std::numeric_limits<double>::max()),
+                      Catch::StartsWith("tabrl::PrioritizedReplay::set_priority: priorities must be <= "));
+  per.set_priority(0, per.priority_limit());  // the limit itself is accepted
+  REQUIRE(std::isfinite(per.tree().total()));
+  tabrl::Minibatch two;
+  for (int i = 0; i < 2; ++i) two.push_back(tabrl::Transition{i, 0, 0.0, i, false});
+  Eigen::VectorXd huge(2);
+  huge << 1.0, std::numeric_limits<double>::max();
+  const double before = per.tree().get(1);
+  REQUIRE_THROWS_WITH(per.update_priorities(two, huge),
+                      Catch::StartsWith("tabrl::PrioritizedReplay::update_priorities: priorities must be <= "));
+  REQUIRE(per.tree().get(1) == before);  // checked before any is set
+  REQUIRE(tabrl::PrioritizedReplay<>(8, {.alpha = 0.0}).priority_limit() == std::numeric_limits<double>::max());
 }
 
 namespace {

@@ -10,6 +10,7 @@
 #include <limits>
 #include <numeric>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include <tabrl/agents/double_q_learning.hpp>
@@ -417,38 +418,47 @@ TEST_CASE("run_training in chunks equals one uninterrupted run", "[training]") {
   }
 }
 
+namespace {
+// A run of Q-learning with 3-step returns on slippery CliffWalking (60-step episodes), for the
+// stop-and-continue tests.
+struct NStepRun {
+  tabrl::TrainOptions options{.episodes = 25, .batch_size = 16, .seed = 5};
+  tabrl::TimeLimit<tabrl::CliffWalking> env{tabrl::CliffWalking{{.is_slippery = true}}, 60};
+  tabrl::QLearningAgent<> agent{48, 4, notebook};
+  tabrl::NStepReplay<> memory{tabrl::ReplayMemory<>(400), 3, 1.0};
+  tabrl::TrainingState state{5, 48};
+  template <class Observer = tabrl::NullObserver>
+  void train(Observer&& observer = {}) {
+    tabrl::run_training(agent, env, memory, options, state, std::forward<Observer>(observer));
+  }
+};
+}  // namespace
+
 TEST_CASE("run_training: an observer's Control::stop ends the call after that step; the next "
           "call continues the episode bit-identically", "[training]") {
-  const tabrl::TrainOptions options{.episodes = 25, .batch_size = 16, .seed = 5};
-  tabrl::TimeLimit<tabrl::CliffWalking> env_whole(tabrl::CliffWalking{{.is_slippery = true}}, 60);
-  tabrl::QLearningAgent<> whole(48, 4, notebook);
-  tabrl::NStepReplay<> whole_memory(tabrl::ReplayMemory<>(400), 3, 1.0);
-  tabrl::TrainingState whole_state(options.seed, 48);
-  tabrl::run_training(whole, env_whole, whole_memory, options, whole_state);
-  REQUIRE(whole_state.log.env_steps > 300);
+  NStepRun whole;
+  whole.train();
+  REQUIRE(whole.state.log.env_steps > 300);
 
   for (const std::int64_t cut : {1, 2, 17, 150, 301}) {
     CAPTURE(cut);
-    tabrl::TimeLimit<tabrl::CliffWalking> env(tabrl::CliffWalking{{.is_slippery = true}}, 60);
-    tabrl::QLearningAgent<> agent(48, 4, notebook);
-    tabrl::NStepReplay<> memory(tabrl::ReplayMemory<>(400), 3, 1.0);
-    tabrl::TrainingState state(options.seed, 48);
+    NStepRun run;
     StopAfter stop{cut};
-    tabrl::run_training(agent, env, memory, options, state, stop);
+    run.train(stop);
     REQUIRE(stop.seen == cut);  // the call returned right after the step that asked
-    const std::int64_t done = state.log.env_steps + state.progress.length;
+    const std::int64_t done = run.state.log.env_steps + run.state.progress.length;
     REQUIRE(done == cut);
-    if (state.progress.active) {
-      REQUIRE(state.progress.action == -1);  // an off-policy loop chooses again when it resumes
-      REQUIRE(state.episode == static_cast<int>(state.log.returns.size()));
-      REQUIRE(memory.pending() > 0);  // the n-step window is open at the cut
+    if (run.state.progress.active) {
+      REQUIRE(run.state.progress.action == -1);  // an off-policy loop chooses again when it resumes
+      REQUIRE(run.state.episode == static_cast<int>(run.state.log.returns.size()));
+      REQUIRE(run.memory.pending() > 0);  // the n-step window is open at the cut
     }
-    tabrl::run_training(agent, env, memory, options, state);  // same environment object
-    REQUIRE_FALSE(state.progress.active);
-    REQUIRE(state.log == whole_state.log);
-    REQUIRE(state.rng == whole_state.rng);
-    REQUIRE(same_bits(agent.q_values(), whole.q_values()));
-    REQUIRE(tabrl::test::saved(memory) == tabrl::test::saved(whole_memory));
+    run.train();  // same environment object
+    REQUIRE_FALSE(run.state.progress.active);
+    REQUIRE(run.state.log == whole.state.log);
+    REQUIRE(run.state.rng == whole.state.rng);
+    REQUIRE(same_bits(run.agent.q_values(), whole.agent.q_values()));
+    REQUIRE(tabrl::test::saved(run.memory) == tabrl::test::saved(whole.memory));
   }
   // Stopping at an episode's last step, or from on_episode_end, ends the call at the episode
   // boundary.
@@ -457,23 +467,17 @@ TEST_CASE("run_training: an observer's Control::stop ends the call after that st
       return e.episode == 2 ? tabrl::Control::stop : tabrl::Control::proceed;
     }
   } at_end;
-  tabrl::TimeLimit<tabrl::CliffWalking> env(tabrl::CliffWalking{{.is_slippery = true}}, 60);
-  tabrl::QLearningAgent<> agent(48, 4, notebook);
-  tabrl::NStepReplay<> memory(tabrl::ReplayMemory<>(400), 3, 1.0);
-  tabrl::TrainingState state(options.seed, 48);
-  tabrl::run_training(agent, env, memory, options, state, at_end);
-  REQUIRE(state.episode == 3);
-  REQUIRE_FALSE(state.progress.active);
-  REQUIRE(memory.pending() == 0);
-  StopAfter last_step{state.log.lengths[0]};
-  tabrl::TimeLimit<tabrl::CliffWalking> env2(tabrl::CliffWalking{{.is_slippery = true}}, 60);
-  tabrl::QLearningAgent<> agent2(48, 4, notebook);
-  tabrl::NStepReplay<> memory2(tabrl::ReplayMemory<>(400), 3, 1.0);
-  tabrl::TrainingState state2(options.seed, 48);
-  tabrl::run_training(agent2, env2, memory2, options, state2, last_step);
-  REQUIRE(state2.episode == 1);
-  REQUIRE_FALSE(state2.progress.active);
-  REQUIRE(state2.log.lengths == std::vector<std::int64_t>{state.log.lengths[0]});
+  NStepRun ended;
+  ended.train(at_end);
+  REQUIRE(ended.state.episode == 3);
+  REQUIRE_FALSE(ended.state.progress.active);
+  REQUIRE(ended.memory.pending() == 0);
+  StopAfter last_step{ended.state.log.lengths[0]};
+  NStepRun first;
+  first.train(last_step);
+  REQUIRE(first.state.episode == 1);
+  REQUIRE_FALSE(first.state.progress.active);
+  REQUIRE(first.state.log.lengths == std::vector<std::int64_t>{ended.state.log.lengths[0]});
 }
 
 TEST_CASE("train: truncated episodes are stored as not terminated and keep bootstrapping",
