@@ -158,6 +158,27 @@ viz::CurveSeries mean_sd_series(const MethodResults& m, viz::Rgb line) {
   return s;
 }
 
+/// Two methods' mean visit counts as text heatmaps, side by side.
+void print_heatmaps(const MethodResults& a, const MethodResults& b, const viz::TextHeatmapOptions& o) {
+  const auto map = [&o](const MethodResults& m) {
+    return fmt::format("mean visits per state, {}:\n", m.name) +
+           viz::heatmap_text(std::span<const double>(m.cell->visits.mean()), 4, 12, o);
+  };
+  fmt::print("{}", viz::side_by_side(map(a), map(b)));
+}
+
+/// A method's mean visit counts as an SVG heatmap on a log scale from 0 to `hi`.
+void write_heatmap(const std::string& path, const MethodResults& m, const Config& c, double hi) {
+  viz::SvgHeatmapOptions h;
+  h.scale = viz::Scale::log;
+  h.lo = 0;
+  h.hi = hi;
+  h.precision = 0;
+  h.colorbar_label = "mean visits (log scale)";
+  h.title = fmt::format("{}: mean visits per state ({} seeds x {} episodes)", m.name, c.seeds, c.episodes);
+  viz::write_text_file(path, viz::svg_heatmap(std::span<const double>(m.cell->visits.mean()), 4, 12, h));
+}
+
 int run(const Config& c) {
   // One sweep: replay online and uniform, c.seeds paired runs each (run r of both has seed
   // derive_seed(c.seed, r)), on every core.
@@ -200,10 +221,7 @@ int run(const Config& c) {
              c.seed, c.episodes);
   fmt::print("gamma {}, alpha {}, epsilon {}; replay: memory {}, batch {}, one minibatch update per step\n\n", c.gamma,
              c.alpha, c.epsilon, c.memory, c.batch);
-  fmt::print("{}", viz::side_by_side(fmt::format("mean visits per state, {}:\n", online.name) +
-                                         viz::heatmap_text(std::span<const double>(v_online), 4, 12, text_opts),
-                                     fmt::format("mean visits per state, {}:\n", replay.name) +
-                                         viz::heatmap_text(std::span<const double>(v_replay), 4, 12, text_opts)));
+  print_heatmaps(online, replay, text_opts);
 
   struct Row {
     std::string label;
@@ -249,16 +267,8 @@ int run(const Config& c) {
   if (!c.out.empty()) {
     std::filesystem::create_directories(c.out);
     const auto path = [&c](const char* name) { return (std::filesystem::path(c.out) / name).string(); };
-    viz::SvgHeatmapOptions h;
-    h.scale = viz::Scale::log;
-    h.lo = 0;
-    h.hi = hi;
-    h.precision = 0;
-    h.colorbar_label = "mean visits (log scale)";
-    h.title = fmt::format("{}: mean visits per state ({} seeds x {} episodes)", online.name, c.seeds, c.episodes);
-    viz::write_text_file(path("visit_counts_online.svg"), viz::svg_heatmap(std::span<const double>(v_online), 4, 12, h));
-    h.title = fmt::format("{}: mean visits per state ({} seeds x {} episodes)", replay.name, c.seeds, c.episodes);
-    viz::write_text_file(path("visit_counts_replay.svg"), viz::svg_heatmap(std::span<const double>(v_replay), 4, 12, h));
+    write_heatmap(path("visit_counts_online.svg"), online, c, hi);
+    write_heatmap(path("visit_counts_replay.svg"), replay, c, hi);
 
     // The chart takes runs and draws their mean +- std; the sweep keeps only the mean and
     // the spread per episode (Welford), so each series is two runs m - d and m + d with
@@ -308,10 +318,7 @@ int run(const Config& c) {
   fmt::print("\nplanning instead of replay: {} updates per env step from a learned model (replay makes {} per step: one "
              "minibatch of {}); prioritized sweeping's theta {}\n\n",
              n, c.batch, c.batch, c.theta);
-  fmt::print("{}", viz::side_by_side(fmt::format("mean visits per state, {}:\n", dyna.name) +
-                                         viz::heatmap_text(std::span<const double>(v_dyna), 4, 12, text_opts),
-                                     fmt::format("mean visits per state, {}:\n", sweeping.name) +
-                                         viz::heatmap_text(std::span<const double>(v_ps), 4, 12, text_opts)));
+  print_heatmaps(dyna, sweeping, text_opts);
   // Updates per run, counted in single-row updates: replay's minibatches x batch, a planning
   // agent's real steps + planning updates (prioritized sweeping learns only through its queue).
   const auto sample_updates = [&](const MethodResults& m) {
@@ -357,16 +364,8 @@ int run(const Config& c) {
   }
   if (!c.out.empty()) {
     const auto path = [&c](const char* name) { return (std::filesystem::path(c.out) / name).string(); };
-    viz::SvgHeatmapOptions h;
-    h.scale = viz::Scale::log;
-    h.lo = 0;
-    h.hi = phi;
-    h.precision = 0;
-    h.colorbar_label = "mean visits (log scale)";
-    h.title = fmt::format("{}: mean visits per state ({} seeds x {} episodes)", dyna.name, c.seeds, c.episodes);
-    viz::write_text_file(path("visit_counts_dyna_q.svg"), viz::svg_heatmap(std::span<const double>(v_dyna), 4, 12, h));
-    h.title = fmt::format("{}: mean visits per state ({} seeds x {} episodes)", sweeping.name, c.seeds, c.episodes);
-    viz::write_text_file(path("visit_counts_prioritized_sweeping.svg"), viz::svg_heatmap(std::span<const double>(v_ps), 4, 12, h));
+    write_heatmap(path("visit_counts_dyna_q.svg"), dyna, c, phi);
+    write_heatmap(path("visit_counts_prioritized_sweeping.svg"), sweeping, c, phi);
     std::vector<viz::CurveSeries> four;
     const viz::Rgb colors[] = {{0xd9, 0x54, 0x1e}, {0x1f, 0x4e, 0xc8}, {0x2a, 0x9d, 0x4a}, {0x8e, 0x44, 0xad}};
     for (std::size_t k = 0; k < all.size(); ++k) four.push_back(mean_sd_series(*all[k], colors[k]));

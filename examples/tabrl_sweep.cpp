@@ -8,27 +8,38 @@
 //   tabrl_sweep --merge part0 part1 ... part7 --out sweep_out  (join the shards)
 //   mpirun -np 64 tabrl_sweep --mpi --grid grid.json --out sweep_out
 //   tabrl_sweep ... --resume                                   (after a crash or Ctrl-C)
+//   tabrl_sweep --report sweep_out          (report.html again from a finished sweep's files)
 //
 // Every run setting is a flag taking one value or a list ("a,b,c" or "lo:hi:step"); a JSON
 // grid file (--grid) sets the same names (see docs/experiments.md), and flags override it.
-// Bad grids print one line naming the setting and exit 2.
+// Bad grids print one line naming the setting and exit 2. A finished sweep also gets
+// report.html (when built with tabrl::viz): one self-contained page with every cell's metrics
+// (sortable), the cells' learning curves and their visit heatmaps, read from the files above.
 
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <exception>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include <tabrl/experiment/experiment.hpp>
+#ifdef TABRL_SWEEP_HAS_VIZ
+#include <tabrl/viz/report.hpp>
+#include <tabrl/viz/tiles.hpp>
+#endif
 #ifdef TABRL_SWEEP_HAS_MPI
 #include <tabrl/experiment/mpi.hpp>
 #endif
@@ -142,6 +153,196 @@ void print_table(const fs::path& out, const ex::Grid& grid) {
   }
 }
 
+#ifdef TABRL_SWEEP_HAS_VIZ
+/// One CSV file as rows of fields (the sweep's files quote nothing: settings have no commas).
+std::vector<std::vector<std::string>> read_csv(const fs::path& path) {
+  std::ifstream in(path);
+  if (!in) throw Usage("--report: cannot read " + path.string());
+  std::vector<std::vector<std::string>> rows;
+  std::string line;
+  while (std::getline(in, line)) {
+    std::vector<std::string> fields;
+    std::size_t start = 0;
+    for (;;) {
+      const std::size_t comma = line.find(',', start);
+      fields.push_back(line.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
+      if (comma == std::string::npos) break;
+      start = comma + 1;
+    }
+    rows.push_back(std::move(fields));
+  }
+  if (rows.empty()) throw Usage("--report: " + path.string() + " is empty");
+  return rows;
+}
+
+/// Index of `name` in a CSV header.
+std::size_t column(const std::vector<std::string>& header, const std::string& name, const fs::path& path) {
+  const auto it = std::find(header.begin(), header.end(), name);
+  if (it == header.end()) throw Usage("--report: " + path.string() + " has no column " + name);
+  return static_cast<std::size_t>(it - header.begin());
+}
+
+/// "0.5" for 0.5, "-13" for -13, 3 significant digits otherwise.
+std::string short_number(double v) { return fmt::format("{:.4g}", v); }
+
+/// Writes dir/report.html from the sweep's summary.json, curves.csv and visits.csv: the grid,
+/// a sortable table of every cell's metrics (mean +- standard error), all cells' learning
+/// curves (mean +- standard error, symmetric log axis when returns reach below -200) and each
+/// cell's mean visits on the environment's grid (the first 24 cells).
+void write_sweep_report(const fs::path& dir) {
+  namespace viz = tabrl::viz;
+  std::ifstream in(dir / "summary.json");
+  if (!in) throw Usage("--report: cannot read " + (dir / "summary.json").string() + " (is the sweep finished?)");
+  const auto summary = nlohmann::json::parse(in);
+  const auto& settings = summary.at("grid").at("settings");
+  const auto runs = summary.at("grid").at("runs").get<std::int64_t>();
+  std::vector<std::string> axes;
+  viz::ReportTable fixed{"Grid", {}};
+  fixed.rows.emplace_back("runs per cell", std::to_string(runs));
+  fixed.rows.emplace_back("grid seed", summary.at("grid").at("seed").get<std::string>());
+  for (const auto& [name, value] : settings.items()) {
+    if (value.is_array()) {
+      axes.push_back(name);
+      std::string list;
+      for (const auto& v : value) list += (list.empty() ? "" : ", ") + v.get<std::string>();
+      fixed.rows.emplace_back(name + " (varied)", list);
+    }
+  }
+  for (const auto& [name, value] : settings.items()) {
+    if (!value.is_array()) fixed.rows.emplace_back(name, value.get<std::string>());
+  }
+  const auto& cells = summary.at("cells");
+  const std::size_t n = cells.size();
+  auto label = [&](std::size_t c) {
+    std::string l;
+    for (const auto& a : axes) l += (l.empty() ? "" : " ") + a + "=" + cells[c].at("settings").at(a).get<std::string>();
+    return l.empty() ? std::string("all runs") : l;
+  };
+
+  viz::SweepReportData r;
+  r.title = fmt::format("tabrl sweep: {} cells x {} runs", n, runs);
+  r.subtitle = "from " + (dir / "summary.json").string();
+  r.tables = {fixed};
+  r.columns = {"cell"};
+  for (const auto& a : axes) r.columns.push_back(a);
+  const auto& metrics = summary.at("metrics");
+  for (const auto& m : metrics) r.columns.push_back(m.get<std::string>() + " (mean \u00b1 s.e.)");
+  r.columns.emplace_back("final_return IQM");
+  for (std::size_t c = 0; c < n; ++c) {
+    std::vector<std::string> row{std::to_string(c)};
+    for (const auto& a : axes) row.push_back(cells[c].at("settings").at(a).get<std::string>());
+    for (const auto& m : metrics) {
+      const auto& s = cells[c].at("metrics").at(m.get<std::string>());
+      row.push_back(s.at("mean").is_null() ? "-"
+                                          : short_number(s.at("mean").get<double>()) + " \u00b1 " +
+                                                (s.at("se").is_null() ? "-" : short_number(s.at("se").get<double>())));
+    }
+    const auto& fr = cells[c].at("metrics").at("final_return");
+    row.push_back(fr.at("iqm").is_null() ? "-" : short_number(fr.at("iqm").get<double>()));
+    r.cells.push_back(std::move(row));
+  }
+
+  // Learning curves: one summary series per cell.
+  const auto curves = read_csv(dir / "curves.csv");
+  const std::size_t cc = column(curves[0], "cell", dir / "curves.csv");
+  const std::size_t cm = column(curves[0], "return_mean", dir / "curves.csv");
+  const std::size_t cs = column(curves[0], "return_se", dir / "curves.csv");
+  std::vector<std::vector<double>> mean(n), se(n);
+  for (std::size_t i = 1; i < curves.size(); ++i) {
+    const auto c = static_cast<std::size_t>(std::stoul(curves[i].at(cc)));
+    if (c >= n) throw Usage("--report: curves.csv names cell " + curves[i].at(cc) + " beyond summary.json's");
+    mean[c].push_back(std::stod(curves[i].at(cm)));
+    const std::string& e = curves[i].at(cs);
+    se[c].push_back(e == "nan" || e.empty() ? 0.0 : std::stod(e));
+  }
+  static constexpr viz::Rgb palette[] = {{0x1f, 0x4e, 0xc8}, {0xd9, 0x54, 0x1e}, {0x2a, 0x9d, 0x4a}, {0x8e, 0x44, 0xad},
+                                         {0xc0, 0x39, 0x2b}, {0x16, 0xa0, 0x85}, {0x7f, 0x8c, 0x8d}, {0xe0, 0xb4, 0x20},
+                                         {0x2c, 0x3e, 0x50}, {0xd6, 0x33, 0x6c}};
+  std::vector<viz::CurveSeries> series;
+  double lowest = 0;
+  for (std::size_t c = 0; c < n; ++c) {
+    if (mean[c].empty()) continue;
+    viz::CurveSeries s{label(c), {}, palette[c % std::size(palette)], mean[c], {}, runs};
+    for (const double e : se[c]) s.sd.push_back(e * std::sqrt(static_cast<double>(runs)));
+    for (const double v : mean[c]) lowest = std::min(lowest, v);
+    series.push_back(std::move(s));
+  }
+  if (!series.empty()) {
+    viz::LearningCurveOptions lc;
+    lc.title = fmt::format("return per episode, mean \u00b1 standard error over {} runs", runs);
+    lc.band = viz::Band::standard_error;
+    lc.y_scale = lowest < -200 ? viz::AxisScale::symlog : viz::AxisScale::linear;
+    lc.width = 900;
+    lc.height = std::max(420, 300 + 16 * static_cast<int>(series.size()));
+    lc.id_prefix = "curve-";
+    r.curve.svg = viz::svg_learning_curve(series, lc);
+    for (const auto& s : series) {
+      const viz::CurveStats st = viz::curve_stats(s, lc.window);
+      r.curve.curves.push_back({s.name, st.mean, st.moving_average, st.se});
+    }
+  }
+
+  // Visit heatmaps on each cell's environment grid, one colour range for all.
+  const auto visits = read_csv(dir / "visits.csv");
+  const std::size_t vc = column(visits[0], "cell", dir / "visits.csv");
+  const std::size_t vm = column(visits[0], "visits_mean", dir / "visits.csv");
+  std::vector<std::vector<double>> per_state(n);
+  for (std::size_t i = 1; i < visits.size(); ++i) {
+    const auto c = static_cast<std::size_t>(std::stoul(visits[i].at(vc)));
+    if (c >= n) throw Usage("--report: visits.csv names cell " + visits[i].at(vc) + " beyond summary.json's");
+    per_state[c].push_back(std::stod(visits[i].at(vm)));
+  }
+  constexpr std::size_t max_heatmaps = 24;
+  std::vector<std::pair<std::string, viz::ReportGrid>> maps;
+  double hi = 0;
+  for (std::size_t c = 0; c < n && c < max_heatmaps; ++c) {
+    const std::string env = cells[c].at("settings").contains("env") ? cells[c].at("settings").at("env").get<std::string>()
+                                                                     : settings.at("env").get<std::string>();
+    ex::RunSpec spec;
+    spec.env = env;
+    ex::EnvKinds::visit(env, [&]<class K>(K) {
+      K::visit(spec, [&](auto& e) {
+        if constexpr (viz::can_draw_frames<std::remove_cvref_t<decltype(e)>>) {
+          if (per_state[c].size() != static_cast<std::size_t>(e.num_states())) return;
+          const viz::GridView g = viz::grid_view(e);
+          viz::ReportGrid grid;
+          grid.rows = g.rows;
+          grid.cols = g.cols;
+          grid.values = viz::grid_values(e, std::span<const double>(per_state[c]));
+          grid.marks = g.marks;
+          grid.cell_name = g.cell_name;
+          grid.value_name = "mean visits";
+          grid.svg = g.marks_note;  // the heatmap is drawn below, once the shared range is known
+          for (const double v : grid.values) hi = std::max(hi, v);
+          maps.emplace_back(fmt::format("cell {}: {}", c, label(c)), std::move(grid));
+        }
+      });
+    });
+  }
+  for (std::size_t i = 0; i < maps.size(); ++i) {
+    viz::ReportGrid& g = maps[i].second;
+    viz::SvgHeatmapOptions h;
+    h.title = "mean visits per " + g.cell_name;
+    h.colorbar_label = "mean visits (log scale)";
+    h.scale = viz::Scale::log;
+    h.lo = 0;
+    h.hi = hi;
+    h.precision = 1;
+    h.cell = 36;
+    h.marks = g.marks;
+    h.marks_note = g.svg;
+    h.id_prefix = fmt::format("heat{}-", i);
+    g.svg = viz::svg_heatmap(std::span<const double>(g.values), g.rows, g.cols, h);
+  }
+  r.heatmaps = std::move(maps);
+  if (n > max_heatmaps) {
+    r.tables.push_back({"Heatmaps", {{"shown", fmt::format("the first {} of {} cells", max_heatmaps, n)}}});
+  }
+  r.files = {"runs.csv", "curves.csv", "visits.csv", "summary.json", "timings.json"};
+  viz::write_text_file((dir / "report.html").string(), viz::html_sweep_report(r));
+}
+#endif
+
 int run(int argc, char** argv) {
   CLI::App app{"Sweeps of tabrl runs over seeds and settings (threads, shards, MPI), with tidy result files"};
   std::map<std::string, std::string> settings;  // field -> value list, from the flags
@@ -171,12 +372,25 @@ int run(int argc, char** argv) {
   app.add_flag("--json", json, "print one JSON line instead of the table");
   app.add_flag("--quiet", quiet, "no progress bar and no table");
   app.add_flag("--mpi", mpi, "run on MPI (start with mpirun); rank 0 writes the files");
+  std::string report_dir;
+  bool no_report = false;
+  app.add_option("--report", report_dir, "write DIR/report.html from a finished sweep's files in DIR, run nothing");
+  app.add_flag("--no-report", no_report, "do not write report.html");
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     throw Usage(e.what());
+  }
+  if (!report_dir.empty()) {
+#ifdef TABRL_SWEEP_HAS_VIZ
+    write_sweep_report(report_dir);
+    if (!quiet) fmt::print("wrote {}/report.html\n", report_dir);
+    return 0;
+#else
+    throw Usage("--report: this tabrl_sweep was built without tabrl::viz (install libfmt-dev and rebuild)");
+#endif
   }
   if (threads < 0 || threads > 4096) throw Usage("--threads must be in [0, 4096], got " + std::to_string(threads));
   if (bootstrap < 0 || bootstrap > 1'000'000) throw Usage("--bootstrap must be in [0, 1000000], got " + std::to_string(bootstrap));
@@ -244,6 +458,13 @@ int run(int argc, char** argv) {
     throw Usage(e.what());
   }
   if (!print) return 0;
+  bool wrote_report = false;
+#ifdef TABRL_SWEEP_HAS_VIZ
+  if (report.complete && !no_report) {
+    write_sweep_report(out);
+    wrote_report = true;
+  }
+#endif
   if (json) {
     fmt::print("{{\"out\":{},\"cells\":{},\"runs\":{},\"runs_done\":{},\"runs_resumed\":{},\"complete\":{},\"seconds\":{}}}\n",
                nlohmann::json(out).dump(), grid.cells(), report.runs_total, report.runs_done, report.runs_resumed,
@@ -261,8 +482,9 @@ int run(int argc, char** argv) {
   }
   if (!quiet) {
     print_table(out, grid);
-    fmt::print("{}: {} runs ({} run now, {} from journals) in {:.2f} s; wrote {}/{{runs.csv,curves.csv,visits.csv,summary.json,timings.json}}\n",
-               how, report.runs_total, report.runs_done, report.runs_resumed, report.seconds, out);
+    fmt::print("{}: {} runs ({} run now, {} from journals) in {:.2f} s; wrote {}/{{runs.csv,curves.csv,visits.csv,summary.json,timings.json{}}}\n",
+               how, report.runs_total, report.runs_done, report.runs_resumed, report.seconds, out,
+               wrote_report ? ",report.html" : "");
   }
   return 0;
 }
