@@ -6,10 +6,8 @@
 # temporary file may be left beside the checkpoint; and the run resumed from the last kill
 # to the end must print exactly what an uninterrupted run prints.
 set -euo pipefail
-bash .ci/bootstrap deps cmake ninja-build g++ libeigen3-dev libfmt-dev libcli11-dev libgif-dev libpng-dev
-cmake --preset release -DTABRL_BUILD_TESTS=OFF -DTABRL_BUILD_BENCHMARKS=OFF >/dev/null
-cmake --build --preset release --target cliff_walking_replay -j "$(nproc)" >/dev/null
-bin=./build/release/examples/cliff_walking_replay
+bash .ci/bootstrap test-build cliff_walking_replay >/dev/null
+bin=./build/ci/examples/cliff_walking_replay
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 strip_time() { sed 's/"seconds":[0-9.e+-]*,//'; }

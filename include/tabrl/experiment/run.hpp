@@ -845,6 +845,36 @@ struct RunResult {
   double seconds = 0.0;         ///< time spent training (a measurement, not a result)
 };
 
+/// visit_run for the runs of one environment kind (`spec.env` must name EnvKind): a program
+/// can instantiate each kind's runs in its own translation unit, as the example trainer does.
+/// Throws when the spec is invalid or names another environment.
+template <class EnvKind, class F>
+decltype(auto) visit_run_in(const RunSpec& spec, F&& f) {
+  validate(spec);
+  if (spec.env != EnvKind::name) {
+    tabrl::detail::throw_invalid("visit_run_in",
+                                 tabrl::detail::concat("env must be ", EnvKind::name),
+                                 tabrl::detail::concat("'", spec.env, "'"));
+  }
+  return EnvKind::visit(spec, [&](auto& env) -> decltype(auto) {
+    return AgentKinds::visit(spec.agent, [&]<class A>(A) -> decltype(auto) {
+      auto agent = A::make(spec, env.num_states(), env.num_actions());
+      const auto with_memory = [&](auto& memory) -> decltype(auto) {
+        return f(env, agent, memory);
+      };
+      if constexpr (MinibatchAgent<typename A::type, ReplayMemory<>>) {
+        return ReplayKinds::visit(spec.replay, [&]<class M>(M) -> decltype(auto) {
+          return M::visit(spec, with_memory);
+        });
+      } else {
+        // validate() refused every memory but "online" for this agent: f is instantiated
+        // for the combinations that can run, not for every agent times every memory.
+        return OnlineKind::visit(spec, with_memory);
+      }
+    });
+  });
+}
+
 /// Builds the environment, agent and memory `spec` names and calls
 /// f(env, agent, memory) once with the concrete types (memory is an OnlineMemory for online
 /// runs). Throws when the spec is invalid. This is the only runtime dispatch of a run.
@@ -852,15 +882,7 @@ template <class F>
 decltype(auto) visit_run(const RunSpec& spec, F&& f) {
   validate(spec);
   return EnvKinds::visit(spec.env, [&]<class E>(E) -> decltype(auto) {
-    return E::visit(spec, [&](auto& env) -> decltype(auto) {
-      return AgentKinds::visit(spec.agent, [&]<class A>(A) -> decltype(auto) {
-        auto agent = A::make(spec, env.num_states(), env.num_actions());
-        return ReplayKinds::visit(spec.replay, [&]<class M>(M) -> decltype(auto) {
-          return M::visit(spec,
-                          [&](auto& memory) -> decltype(auto) { return f(env, agent, memory); });
-        });
-      });
-    });
+    return visit_run_in<E>(spec, f);
   });
 }
 

@@ -378,6 +378,15 @@ TEST_CASE("A TD error that overflows the scalar type is refused before any write
     // either; the sequential rule has applied the rows before the one that overflows.
     if (rule != tabrl::DuplicateRule::sequential) REQUIRE(agent.q(1, 0) == 0.0);
   }
+  // Errors that are each finite but whose sum overflows are no overflow: the batch applies.
+  for (const auto rule : rules) {
+    CAPTURE(static_cast<int>(rule));
+    tabrl::QLearningAgent<> agent(2, 2, {.gamma = 1.0, .alpha = 0.5, .duplicates = rule});
+    const auto b = rows({{0, 0, big * 0.75, 1, true}, {1, 1, big * 0.75, 0, true}});
+    agent.update(b);
+    REQUIRE(agent.q(0, 0) == big * 0.375);
+    REQUIRE(agent.q(1, 1) == big * 0.375);
+  }
   tabrl::QLearningAgent<> online(2, 2);
   online.q_values()(0, 1) = -big;
   REQUIRE_THROWS_WITH(online.update(tabrl::Transition{0, 1, big, 1, true}),
