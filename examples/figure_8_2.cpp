@@ -106,7 +106,7 @@ int main(int argc, char** argv) {
     options.bootstrap = 0;
     options.extra_metrics = {"first_episode", "planning_updates"};
     options.run = [](const ex::RunSpec& spec) {
-      return ex::visit_run(spec, [&spec](auto& env, auto& agent, auto& memory) {
+      return ex::visit_run_in<ex::DynaMazeKind>(spec, [&spec](auto& env, auto& agent, auto& memory) {
         tabrl::TrainingLog log = ex::train_run(spec, env, agent, memory);
         const auto first = static_cast<double>(log.lengths.front());
         ex::RunResult r = ex::standard_result(spec, env, agent, std::move(log));

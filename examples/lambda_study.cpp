@@ -68,7 +68,7 @@ Table study(const Method& m, const std::vector<std::string>& lambdas, const std:
   options.bootstrap = 0;
   options.extra_metrics = {"early_return", "diverged"};
   options.run = [](const ex::RunSpec& spec) {
-    return ex::visit_run(spec, [&spec](auto& env, auto& agent, auto& memory) {
+    return ex::visit_run_in<ex::CliffKind>(spec, [&spec](auto& env, auto& agent, auto& memory) {
       ex::RunResult r;
       r.metrics.assign(ex::standard_metrics.size(), NAN);
       try {

@@ -112,7 +112,7 @@ template <class Pred>
 /// One run for the engine: trains with OptimalityWatch as the observer, then appends
 /// extra_metrics to the standard result.
 ex::RunResult watched_run(const ex::RunSpec& spec) {
-  return ex::visit_run(spec, [&spec](auto& env, auto& agent, auto& memory) {
+  return ex::visit_run_in<ex::CliffKind>(spec, [&spec](auto& env, auto& agent, auto& memory) {
     OptimalityWatch<std::decay_t<decltype(agent)>> watch{agent, spec.seed};
     tabrl::TrainingLog log = ex::train_run(spec, env, agent, memory, watch);
     // Each fall costs -100 instead of -1: return = -(length) - 99 * falls, per episode.
