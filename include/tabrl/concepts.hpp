@@ -45,8 +45,10 @@ concept Agent = requires(const A& cagent, int state, Rng& rng) {
   { cagent.num_states() } -> std::convertible_to<int>;
   { cagent.num_actions() } -> std::convertible_to<int>;
   { cagent.act(state, rng) } -> std::convertible_to<int>;
-} && (requires(A& agent, const Transition& t) { agent.update(t); } ||
-      requires(A& agent, const Transition& t, int next_action) { agent.update(t, next_action); });
+}
+&&(
+    requires(A& agent, const Transition& t) { agent.update(t); } ||
+    requires(A & agent, const Transition& t, int next_action) { agent.update(t, next_action); });
 
 /// An agent that must know the next action before it learns (SARSA): it declares
 /// `static constexpr bool on_policy = true`, and train_online picks a' before the update,
@@ -60,15 +62,17 @@ concept OnPolicyAgent = Agent<A> && requires {
 /// truncated episode ends without a terminal transition, so an agent cannot tell by itself):
 /// `end_episode()`, called by the training loops after every episode.
 template <class A>
-concept EpisodicAgent = Agent<A> && requires(A& agent) { agent.end_episode(); };
+concept EpisodicAgent = Agent<A> && requires(A& agent) {
+  agent.end_episode();
+};
 
 /// A replay memory: `push(transition)`, `size()`, `capacity()`, and `sample(n, rng, batch)`
 /// filling a `minibatch_type` (a BasicMinibatch). It may also offer `sample_view(n, rng,
 /// batch)`, the same draws without a copy (rows read in place until the memory changes),
 /// which the training loop then uses.
 template <class M>
-concept ExperienceMemory = requires(M& memory, const M& cmemory, const Transition& t,
-                                    std::size_t n, Rng& rng, typename M::minibatch_type& batch) {
+concept ExperienceMemory = requires(M& memory, const M& cmemory, const Transition& t, std::size_t n,
+                                    Rng& rng, typename M::minibatch_type& batch) {
   typename M::minibatch_type;
   memory.push(t);
   { cmemory.size() } -> std::convertible_to<std::size_t>;
@@ -97,15 +101,17 @@ concept ReportsTDErrors = requires(const A& agent) {
 /// update: `update_priorities(batch, td_errors)`. The loop requires the agent to be
 /// ReportsTDErrors then.
 template <class M>
-concept PrioritizedMemory =
-    ExperienceMemory<M> && requires(M& memory, const typename M::minibatch_type& batch,
-                                    const Eigen::Matrix<double, Eigen::Dynamic, 1>& errors) {
+concept PrioritizedMemory = ExperienceMemory<M> &&
+    requires(M& memory, const typename M::minibatch_type& batch,
+             const Eigen::Matrix<double, Eigen::Dynamic, 1>& errors) {
   memory.update_priorities(batch, errors);
 };
 
 /// A memory that must hear of episode ends (n-step returns flush their window):
 /// `end_episode()`, called by the loop after every episode, terminated or truncated.
 template <class M>
-concept EpisodicMemory = ExperienceMemory<M> && requires(M& memory) { memory.end_episode(); };
+concept EpisodicMemory = ExperienceMemory<M> && requires(M& memory) {
+  memory.end_episode();
+};
 
 }  // namespace tabrl

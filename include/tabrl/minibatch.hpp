@@ -12,8 +12,8 @@
 #include <utility>
 #include <vector>
 
-#include "fwd.hpp"
 #include "error.hpp"
+#include "fwd.hpp"
 #include "types.hpp"
 
 namespace tabrl {
@@ -36,21 +36,21 @@ class BasicMinibatch {
   static_assert(std::is_integral_v<Action>, "Action must be an integer type");
 
  public:
-  using reward_type = Reward;                        ///< reward, weight and discount type
-  using index_type = Index;                          ///< state (and slot) type
-  using action_type = Action;                        ///< action type
+  using reward_type = Reward;                       ///< reward, weight and discount type
+  using index_type = Index;                         ///< state (and slot) type
+  using action_type = Action;                       ///< action type
   using transition_type = BasicTransition<Reward>;  ///< what row() returns
 
   /// Where the rows' fields live: one element per stored transition. Row i reads element
   /// slot(i) of a view, element i of a batch that owns its rows. For the update engines and
   /// for memories that produce batches (see view()).
   struct Columns {
-    const Index* states = nullptr;            ///< s
-    const Action* actions = nullptr;          ///< a
-    const Reward* rewards = nullptr;          ///< r
-    const Index* next_states = nullptr;       ///< s'
+    const Index* states = nullptr;             ///< s
+    const Action* actions = nullptr;           ///< a
+    const Reward* rewards = nullptr;           ///< r
+    const Index* next_states = nullptr;        ///< s'
     const std::uint8_t* terminated = nullptr;  ///< 1 where s' is terminal
-    const Reward* discounts = nullptr;        ///< gamma^k per element, or null (agent's gamma)
+    const Reward* discounts = nullptr;         ///< gamma^k per element, or null (agent's gamma)
     /// Upper bounds of every state / next state and every action the columns can hold (a
     /// memory tracks them on push), or -1 when unknown. An update whose table holds them
     /// skips its per-row index checks.
@@ -136,9 +136,7 @@ class BasicMinibatch {
   /// r of row i.
   [[nodiscard]] Reward reward(Eigen::Index i) const { return columns_.rewards[element(i)]; }
   /// s' of row i.
-  [[nodiscard]] Index next_state(Eigen::Index i) const {
-    return columns_.next_states[element(i)];
-  }
+  [[nodiscard]] Index next_state(Eigen::Index i) const { return columns_.next_states[element(i)]; }
   /// Whether row i entered a terminal state (no bootstrap from s').
   [[nodiscard]] bool terminated(Eigen::Index i) const {
     return columns_.terminated[element(i)] != 0;
@@ -156,7 +154,8 @@ class BasicMinibatch {
   /// gamma applies then).
   [[nodiscard]] Reward discount(Eigen::Index i) const {
     if (columns_.discounts == nullptr) {
-      throw LogicError("tabrl::Minibatch::discount: this batch has no discounts (the agent's gamma applies)");
+      throw LogicError(
+          "tabrl::Minibatch::discount: this batch has no discounts (the agent's gamma applies)");
     }
     return columns_.discounts[element(i)];
   }
@@ -346,9 +345,9 @@ class BasicMinibatch {
   static void check_fits(const char* what, V value, L low, L high) {
     if (static_cast<long long>(value) < static_cast<long long>(low) ||
         static_cast<long long>(value) > static_cast<long long>(high)) {
-      detail::throw_invalid("Minibatch::push_back",
-                            detail::concat(what, " must fit the batch's type [", +low, ", ", +high, "]"),
-                            value);
+      detail::throw_invalid(
+          "Minibatch::push_back",
+          detail::concat(what, " must fit the batch's type [", +low, ", ", +high, "]"), value);
     }
   }
 
@@ -364,6 +363,5 @@ class BasicMinibatch {
   std::vector<std::uint8_t> terminated_;
   std::vector<Reward> discounts_;
 };
-
 
 }  // namespace tabrl

@@ -156,8 +156,8 @@ class BinaryReader {
   requires std::is_arithmetic_v<T>
   [[nodiscard]] std::vector<T> array(std::uint64_t n) {
     if (n > remaining() / sizeof(T)) {
-      fail(FormatProblem::truncated,
-           detail::concat("announces ", n, " elements of ", sizeof(T), " bytes, has ", remaining()));
+      fail(FormatProblem::truncated, detail::concat("announces ", n, " elements of ", sizeof(T),
+                                                    " bytes, has ", remaining()));
     }
     std::vector<T> v(static_cast<std::size_t>(n));
     if (n > 0) bytes(v.data(), static_cast<std::size_t>(n) * sizeof(T));

@@ -65,11 +65,10 @@ class DoubleQLearningAgent : public TDAgent<Scalar> {
   void set_tables(const QTable<Scalar>& a, const QTable<Scalar>& b) {
     if (a.rows() != a_.rows() || a.cols() != a_.cols() || b.rows() != b_.rows() ||
         b.cols() != b_.cols()) {
-      detail::throw_invalid("DoubleQLearningAgent::set_tables",
-                            detail::concat("tables must keep their shape ", a_.rows(), " x ",
-                                           a_.cols()),
-                            detail::concat(a.rows(), " x ", a.cols(), " and ", b.rows(), " x ",
-                                           b.cols()));
+      detail::throw_invalid(
+          "DoubleQLearningAgent::set_tables",
+          detail::concat("tables must keep their shape ", a_.rows(), " x ", a_.cols()),
+          detail::concat(a.rows(), " x ", a.cols(), " and ", b.rows(), " x ", b.cols()));
     }
     a_ = a;
     b_ = b;
@@ -84,9 +83,9 @@ class DoubleQLearningAgent : public TDAgent<Scalar> {
     QTable<Scalar>& own = update_a ? a_ : b_;
     const QTable<Scalar>& other = update_a ? b_ : a_;
     const Scalar delta = detail::TDEngine<Scalar>::update_one(
-        "DoubleQLearningAgent", own, t.state, t.action, static_cast<Scalar>(t.reward), t.next_state, t.terminated,
-        static_cast<Scalar>(this->gamma_), static_cast<Scalar>(this->alpha_), Scalar(1),
-        NextValue{own.cols(), other.data()});
+        "DoubleQLearningAgent", own, t.state, t.action, static_cast<Scalar>(t.reward), t.next_state,
+        t.terminated, static_cast<Scalar>(this->gamma_), static_cast<Scalar>(this->alpha_),
+        Scalar(1), NextValue{own.cols(), other.data()});
     this->q_(t.state, t.action) = a_(t.state, t.action) + b_(t.state, t.action);
     return delta;
   }
@@ -123,7 +122,8 @@ class DoubleQLearningAgent : public TDAgent<Scalar> {
     QTable<Scalar> b = this->load_table(in, "table B");
     Rng::state_type coin{};
     for (auto& word : coin) word = in.value<std::uint64_t>();
-    if (coin == Rng::state_type{}) in.fail(FormatProblem::value, "coin generator state is all zero");
+    if (coin == Rng::state_type{})
+      in.fail(FormatProblem::value, "coin generator state is all zero");
     this->set_options(options);
     coin_.set_state(coin);
     a_ = std::move(a);

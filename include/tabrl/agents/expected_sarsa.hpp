@@ -48,7 +48,8 @@ class ExpectedSarsaAgent : public TDAgent<Scalar> {
   /// The expected value of `state` under the current epsilon-greedy policy.
   [[nodiscard]] Scalar expected_value(int state) const {
     this->check_state("expected_value", state);
-    const auto offset = static_cast<std::uint64_t>(state) * static_cast<std::uint64_t>(this->q_.cols());
+    const auto offset =
+        static_cast<std::uint64_t>(state) * static_cast<std::uint64_t>(this->q_.cols());
     return next_value().template operator()<Eigen::Dynamic>(this->q_.data() + offset, offset);
   }
 
@@ -57,9 +58,9 @@ class ExpectedSarsaAgent : public TDAgent<Scalar> {
   Scalar update(const BasicTransition<R>& t) {
     this->check_transition("update", t);
     return detail::TDEngine<Scalar>::update_one(
-        "ExpectedSarsaAgent", this->q_, t.state, t.action, static_cast<Scalar>(t.reward), t.next_state, t.terminated,
-        static_cast<Scalar>(this->gamma_), static_cast<Scalar>(this->alpha_), Scalar(1),
-        next_value());
+        "ExpectedSarsaAgent", this->q_, t.state, t.action, static_cast<Scalar>(t.reward),
+        t.next_state, t.terminated, static_cast<Scalar>(this->gamma_),
+        static_cast<Scalar>(this->alpha_), Scalar(1), next_value());
   }
 
   /// Minibatch update with the shared engine (see QLearningAgent::update(batch)).

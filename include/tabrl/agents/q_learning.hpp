@@ -47,9 +47,9 @@ class QLearningAgent : public TDAgent<Scalar> {
   Scalar update(const BasicTransition<R>& t) {
     this->check_transition("update", t);
     return detail::TDEngine<Scalar>::update_one(
-        "QLearningAgent", this->q_, t.state, t.action, static_cast<Scalar>(t.reward), t.next_state, t.terminated,
-        static_cast<Scalar>(this->gamma_), static_cast<Scalar>(this->alpha_), Scalar(1),
-        next_value());
+        "QLearningAgent", this->q_, t.state, t.action, static_cast<Scalar>(t.reward), t.next_state,
+        t.terminated, static_cast<Scalar>(this->gamma_), static_cast<Scalar>(this->alpha_),
+        Scalar(1), next_value());
   }
 
   /// One update from a minibatch: targets r + gamma * max Q(s', .) (no bootstrap on
@@ -59,8 +59,8 @@ class QLearningAgent : public TDAgent<Scalar> {
   /// anything. The TD errors are kept in last_td_errors().
   template <class R, class I, class A>
   void update(const BasicMinibatch<R, I, A>& batch) {
-    engine_.update("QLearningAgent", this->q_, batch, this->duplicates_, this->gamma_,
-                   this->alpha_, next_value());
+    engine_.update("QLearningAgent", this->q_, batch, this->duplicates_, this->gamma_, this->alpha_,
+                   next_value());
   }
 
   /// TD errors of the rows of the last minibatch update, against the table before it.

@@ -57,9 +57,9 @@ class SarsaAgent : public TDAgent<Scalar> {
     if (!t.terminated) this->check_action("update", next_action);
     this->check_reward("update", static_cast<double>(t.reward));
     return detail::TDEngine<Scalar>::update_one(
-        "SarsaAgent", this->q_, t.state, t.action, static_cast<Scalar>(t.reward), t.next_state, t.terminated,
-        static_cast<Scalar>(this->gamma_), static_cast<Scalar>(this->alpha_), Scalar(1),
-        NextValue{next_action});
+        "SarsaAgent", this->q_, t.state, t.action, static_cast<Scalar>(t.reward), t.next_state,
+        t.terminated, static_cast<Scalar>(this->gamma_), static_cast<Scalar>(this->alpha_),
+        Scalar(1), NextValue{next_action});
   }
 };
 

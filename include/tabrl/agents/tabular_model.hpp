@@ -34,7 +34,8 @@ namespace detail {
 [[nodiscard]] inline ModelKind read_model_kind(BinaryReader& in) {
   const auto kind = in.value<std::uint8_t>();
   if (kind > static_cast<std::uint8_t>(ModelKind::sample)) {
-    in.fail(FormatProblem::value, concat("model kind must be 0 or 1, got ", static_cast<int>(kind)));
+    in.fail(FormatProblem::value,
+            concat("model kind must be 0 or 1, got ", static_cast<int>(kind)));
   }
   return static_cast<ModelKind>(kind);
 }

@@ -13,9 +13,9 @@
 #include <emmintrin.h>
 #endif
 
-#include "../fwd.hpp"
 #include "../detail/compiler.hpp"
 #include "../error.hpp"
+#include "../fwd.hpp"
 #include "../random.hpp"
 #include "../serialization.hpp"
 #include "../types.hpp"
@@ -40,7 +40,7 @@ class TDAgent {
   static_assert(std::is_floating_point_v<Scalar>, "Scalar must be a floating-point type");
 
  public:
-  using scalar_type = Scalar;           ///< the Q table's scalar type
+  using scalar_type = Scalar;         ///< the Q table's scalar type
   using table_type = QTable<Scalar>;  ///< the Q table's type (row-major)
 
   /// Throws if a size is < 1 or a hyperparameter is out of its range (naming which).
@@ -69,7 +69,9 @@ class TDAgent {
   /// The minibatch rule for repeated (s, a) rows.
   [[nodiscard]] DuplicateRule duplicates() const noexcept { return duplicates_; }
   /// All four settings.
-  [[nodiscard]] TDOptions options() const noexcept { return {gamma_, alpha_, epsilon_, duplicates_}; }
+  [[nodiscard]] TDOptions options() const noexcept {
+    return {gamma_, alpha_, epsilon_, duplicates_};
+  }
   /// The class name used in error messages.
   [[nodiscard]] const char* name() const noexcept { return name_; }
 
@@ -215,8 +217,9 @@ class TDAgent {
     const auto cols = in.value<std::uint64_t>();
     if (rows != static_cast<std::uint64_t>(q_.rows()) ||
         cols != static_cast<std::uint64_t>(q_.cols())) {
-      in.fail(FormatProblem::shape, detail::concat(what, " is ", rows, " x ", cols,
-                                                   ", the agent's is ", q_.rows(), " x ", q_.cols()));
+      in.fail(FormatProblem::shape,
+              detail::concat(what, " is ", rows, " x ", cols, ", the agent's is ", q_.rows(), " x ",
+                             q_.cols()));
     }
     const std::vector<Scalar> values = in.array<Scalar>(rows * cols);
     for (std::size_t k = 0; k < values.size(); ++k) {
@@ -258,6 +261,7 @@ class TDAgent {
       bad_index(where, "action", q_.cols(), action);
     }
   }
+
  private:
   [[noreturn]] TABRL_DETAIL_COLD void bad_index(const char* where, const char* what,
                                                 Eigen::Index count, int value) const {
@@ -320,7 +324,8 @@ class TDAgent {
   [[nodiscard]] TABRL_DETAIL_INLINE static int argmax_random_tie4(const Scalar* row, G& rng) {
     const unsigned ties = max_mask4(row);
     if ((ties & (ties - 1U)) == 0U) [[likely]] {
-      if (ties == 0U) [[unlikely]] return 0;  // NaN entries: nothing compares equal
+      if (ties == 0U) [[unlikely]]
+        return 0;  // NaN entries: nothing compares equal
       return std::countr_zero(ties);
     }
     // The k-th tied action in increasing order, as the scan finds it.

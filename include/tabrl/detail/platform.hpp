@@ -70,7 +70,9 @@ namespace tabrl::detail {
 }
 
 /// The text of the last system error (errno).
-[[nodiscard]] inline std::string system_error_text() { return std::strerror(errno); }
+[[nodiscard]] inline std::string system_error_text() {
+  return std::strerror(errno);
+}
 
 /// A file being written before it is moved into place. With O_TMPFILE the data goes to an
 /// unnamed inode, which a killed writer cannot leave behind; it gets a name only for the

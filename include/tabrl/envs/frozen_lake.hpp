@@ -93,11 +93,11 @@ class FrozenLake {
       board.back().back() = 'G';
       if (has_path(board)) return board;
     }
-    detail::throw_invalid("FrozenLake::random_map",
-                          detail::concat("no ", size, " x ", size, " map with p = ", p,
-                                         " had a path from S to G in ", attempts,
-                                         " draws; p must be larger for this size"),
-                          p);
+    detail::throw_invalid(
+        "FrozenLake::random_map",
+        detail::concat("no ", size, " x ", size, " map with p = ", p, " had a path from S to G in ",
+                       attempts, " draws; p must be larger for this size"),
+        p);
   }
 
   /// rows() * cols().
@@ -160,7 +160,8 @@ class FrozenLake {
       in.fail(FormatProblem::shape, "the saved lake has another map or slipperiness");
     }
     for (const auto& row : map_) {
-      if (in.string(row.size()) != row) in.fail(FormatProblem::shape, "the saved lake has another map");
+      if (in.string(row.size()) != row)
+        in.fail(FormatProblem::shape, "the saved lake has another map");
     }
     cursor_.load(in, num_states());
   }
@@ -212,7 +213,8 @@ class FrozenLake {
       detail::throw_invalid("FrozenLake", "map must not be empty", map.size());
     if (map.size() > static_cast<std::size_t>(max_cells) ||
         map[0].size() > static_cast<std::size_t>(max_cells) / map.size()) {
-      detail::throw_invalid("FrozenLake", detail::concat("map must have at most ", max_cells, " cells"),
+      detail::throw_invalid("FrozenLake",
+                            detail::concat("map must have at most ", max_cells, " cells"),
                             detail::concat(map.size(), " rows of ", map[0].size()));
     }
     int starts = 0, goals = 0;

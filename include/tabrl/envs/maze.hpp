@@ -209,9 +209,11 @@ class GridMaze {
     detail::EpisodeCursor cursor = cursor_;
     cursor.load(in, num_states());
     const auto steps = in.value<std::int64_t>();
-    if (name != name_ || !(l == layout_)) in.fail(FormatProblem::shape, "the saved maze has another layout");
+    if (name != name_ || !(l == layout_))
+      in.fail(FormatProblem::shape, "the saved maze has another layout");
     if (reset > 1) in.fail(FormatProblem::value, "reset flag must be 0 or 1");
-    if (steps < 0) in.fail(FormatProblem::value, detail::concat("step counter must be >= 0, got ", steps));
+    if (steps < 0)
+      in.fail(FormatProblem::value, detail::concat("step counter must be >= 0, got ", steps));
     reset_ = reset == 1;
     cursor_ = cursor;
     steps_ = steps;
@@ -269,7 +271,7 @@ class GridMaze {
   std::vector<std::uint8_t> before_;
   std::vector<std::uint8_t> after_;
   detail::EpisodeCursor cursor_;  // the place in the episode and the errors of stepping out of one
-  bool reset_ = false;             // reset() was called (before it, render shows no agent)
+  bool reset_ = false;            // reset() was called (before it, render shows no agent)
   std::int64_t steps_ = 0;
 };
 

@@ -59,28 +59,22 @@ class TimeLimit {
   }
 
   /// "TimeLimit<" + the wrapped environment's kind + ">" (Saveable when it is).
-  [[nodiscard]] static std::string kind()
-  requires Saveable<Env>
-  {
+  [[nodiscard]] static std::string kind() requires Saveable<Env> {
     return "TimeLimit<" + Env::kind() + ">";
   }
   /// Writes the limit, the steps taken and the wrapped environment (Saveable).
-  void save(BinaryWriter& out) const
-  requires Saveable<Env>
-  {
+  void save(BinaryWriter& out) const requires Saveable<Env> {
     out.value(static_cast<std::int64_t>(max_steps_));
     out.value(static_cast<std::int64_t>(elapsed_));
     env_.save(out);
   }
   /// Reads them back (Saveable); the limit must be this wrapper's.
-  void load(BinaryReader& in)
-  requires Saveable<Env>
-  {
+  void load(BinaryReader& in) requires Saveable<Env> {
     const auto max_steps = in.value<std::int64_t>();
     const auto elapsed = in.value<std::int64_t>();
     if (max_steps != max_steps_) {
-      in.fail(FormatProblem::shape, detail::concat("time limit is ", max_steps,
-                                                   ", this wrapper's is ", max_steps_));
+      in.fail(FormatProblem::shape,
+              detail::concat("time limit is ", max_steps, ", this wrapper's is ", max_steps_));
     }
     if (elapsed < 0 || elapsed > max_steps) {
       in.fail(FormatProblem::value,

@@ -863,9 +863,8 @@ decltype(auto) visit_run_in(const RunSpec& spec, F&& f) {
         return f(env, agent, memory);
       };
       if constexpr (MinibatchAgent<typename A::type, ReplayMemory<>>) {
-        return ReplayKinds::visit(spec.replay, [&]<class M>(M) -> decltype(auto) {
-          return M::visit(spec, with_memory);
-        });
+        return ReplayKinds::visit(
+            spec.replay, [&]<class M>(M) -> decltype(auto) { return M::visit(spec, with_memory); });
       } else {
         // validate() refused every memory but "online" for this agent: f is instantiated
         // for the combinations that can run, not for every agent times every memory.
@@ -881,9 +880,8 @@ decltype(auto) visit_run_in(const RunSpec& spec, F&& f) {
 template <class F>
 decltype(auto) visit_run(const RunSpec& spec, F&& f) {
   validate(spec);
-  return EnvKinds::visit(spec.env, [&]<class E>(E) -> decltype(auto) {
-    return visit_run_in<E>(spec, f);
-  });
+  return EnvKinds::visit(spec.env,
+                         [&]<class E>(E) -> decltype(auto) { return visit_run_in<E>(spec, f); });
 }
 
 /// The TrainOptions of a spec.

@@ -35,7 +35,8 @@ struct SavedRunSpec {
   void load(BinaryReader& in) {
     const auto count = in.value<std::uint32_t>();
     if (count > 4096) {
-      in.fail(FormatProblem::value, tabrl::detail::concat("a run holds at most 4096 settings, got ", count));
+      in.fail(FormatProblem::value,
+              tabrl::detail::concat("a run holds at most 4096 settings, got ", count));
     }
     RunSpec loaded;
     for (std::uint32_t i = 0; i < count; ++i) {

@@ -3,8 +3,8 @@
 /// Files: reading one whole (bounded), and replacing one atomically. The encoding itself
 /// (BinaryWriter, BinaryReader, checksums) is in serialization.hpp.
 
-#include <atomic>
 #include <algorithm>
+#include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
@@ -12,8 +12,8 @@
 #include <ostream>
 #include <span>
 #include <sstream>
-#include <string_view>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "../detail/platform.hpp"
@@ -29,12 +29,12 @@ namespace detail {
 /// is refused after 8 bytes), and never reads more than the file's size. Throws IoError if
 /// it cannot be read, FormatError for a wrong magic.
 [[nodiscard]] inline std::vector<unsigned char> read_file(const std::filesystem::path& path,
-                                                          const char* who,
-                                                          std::string_view magic) {
+                                                          const char* who, std::string_view magic) {
   namespace fs = std::filesystem;
   std::error_code ec;
   const auto status = fs::status(path, ec);
-  if (!fs::exists(status)) throw IoError(concat("tabrl::", who, ": cannot open ", path.string(), ": no such file"));
+  if (!fs::exists(status))
+    throw IoError(concat("tabrl::", who, ": cannot open ", path.string(), ": no such file"));
   if (!fs::is_regular_file(status)) {
     throw IoError(concat("tabrl::", who, ": ", path.string(), " is not a regular file"));
   }
@@ -49,9 +49,11 @@ namespace detail {
                    concat("tabrl::", who, ": ", path.string()));
     r.magic(magic);
   }
-  in.read(reinterpret_cast<char*>(data.data() + head), static_cast<std::streamsize>(data.size() - head));
+  in.read(reinterpret_cast<char*>(data.data() + head),
+          static_cast<std::streamsize>(data.size() - head));
   if (static_cast<std::size_t>(in.gcount()) != data.size() - head) {
-    throw IoError(concat("tabrl::", who, ": read error on ", path.string(), " (it changed while read?)"));
+    throw IoError(
+        concat("tabrl::", who, ": read error on ", path.string(), " (it changed while read?)"));
   }
   return data;
 }
@@ -71,8 +73,8 @@ namespace detail {
   if (fs::is_symlink(fs::symlink_status(path, ec))) {
     target = fs::weakly_canonical(path, ec);
     if (ec) {
-      throw IoError(concat("tabrl::", who, ": cannot follow the link ", path.string(), ": ",
-                           ec.message()));
+      throw IoError(
+          concat("tabrl::", who, ": cannot follow the link ", path.string(), ": ", ec.message()));
     }
   }
   const auto status = fs::status(target, ec);
@@ -140,7 +142,8 @@ inline void atomic_write(const std::filesystem::path& path,
   const std::filesystem::path target = detail::write_target(path, "atomic_write");
   std::ostringstream buffer;
   write(buffer);
-  if (!buffer) throw IoError(detail::concat("tabrl::atomic_write: encoding ", path.string(), " failed"));
+  if (!buffer)
+    throw IoError(detail::concat("tabrl::atomic_write: encoding ", path.string(), " failed"));
   const std::string bytes = std::move(buffer).str();
   remove_stale_temporaries(target);
   static std::atomic<long> counter{0};
@@ -152,7 +155,8 @@ inline void atomic_write(const std::filesystem::path& path,
   std::string error;
   if (!file.open(dir, temp, error) || !file.write(bytes, error) || !file.commit(target, error)) {
     file.discard();
-    throw IoError(detail::concat("tabrl::atomic_write: writing ", path.string(), " failed: ", error));
+    throw IoError(
+        detail::concat("tabrl::atomic_write: writing ", path.string(), " failed: ", error));
   }
 }
 

@@ -53,7 +53,10 @@ void check_parts_agree(const std::string& who, const Parts&... parts) {
   std::int64_t states = -1;
   std::int64_t actions = -1;
   auto table = [&](const auto& part) {
-    if constexpr (requires { part.num_states(); part.num_actions(); }) {
+    if constexpr (requires {
+                    part.num_states();
+                    part.num_actions();
+                  }) {
       states = part.num_states();
       actions = part.num_actions();
     }
@@ -61,8 +64,8 @@ void check_parts_agree(const std::string& who, const Parts&... parts) {
   (table(parts), ...);
   if (states < 0) return;
   auto fail = [&who](const std::string& what) {
-    throw FormatError(FormatProblem::shape, concat(who, ": ", to_string(FormatProblem::shape),
-                                                   " (", what, ")"));
+    throw FormatError(FormatProblem::shape,
+                      concat(who, ": ", to_string(FormatProblem::shape), " (", what, ")"));
   };
   auto check = [&](const auto& part) {
     if constexpr (requires { part.columns().max_state; }) {
@@ -77,8 +80,8 @@ void check_parts_agree(const std::string& who, const Parts&... parts) {
       auto episodes_agree = [&](const auto& other) {
         if constexpr (std::is_same_v<std::remove_cvref_t<decltype(other)>, TrainOptions>) {
           if (other.episodes < episode) {
-            fail(concat("the options ask for ", other.episodes, " episodes, the state is at episode ",
-                        episode));
+            fail(concat("the options ask for ", other.episodes,
+                        " episodes, the state is at episode ", episode));
           }
         }
       };
@@ -118,7 +121,8 @@ void parse_checkpoint_v1(BinaryReader& r, Parts&... parts) {
     } else {
       if (AgentT::kind() != "QLearningAgent" && AgentT::kind() != "ExpectedSarsaAgent") {
         r.fail(FormatProblem::kind, concat("a version-1 file holds a Q-learning or Expected "
-                                           "SARSA table, not a ", AgentT::kind()));
+                                           "SARSA table, not a ",
+                                           AgentT::kind()));
       }
       if (MemoryT::kind() != "ReplayMemory") {
         r.fail(FormatProblem::kind,
@@ -179,7 +183,8 @@ void write_checkpoint(std::ostream& out, const Parts&... parts) {
   (encode(parts), ...);
   const std::vector<std::string> kinds{std::string(Parts::kind())...};
   std::uint64_t body = 4;
-  for (std::size_t i = 0; i < payloads.size(); ++i) body += 4 + kinds[i].size() + 8 + payloads[i].size();
+  for (std::size_t i = 0; i < payloads.size(); ++i)
+    body += 4 + kinds[i].size() + 8 + payloads[i].size();
   BinaryWriter w(out);
   w.bytes(checkpoint_magic.data(), checkpoint_magic.size());
   w.value(checkpoint_format_version);
@@ -222,9 +227,9 @@ void parse_checkpoint(const std::vector<unsigned char>& bytes, const std::string
   const auto body = r.value<std::uint64_t>();
   const std::size_t rest = r.remaining();
   if (rest < 8 || body > rest - 8) {
-    r.fail(FormatProblem::truncated,
-           detail::concat("header announces ", body, " bytes of parts and a checksum, the file has ",
-                          rest, " bytes after the header"));
+    r.fail(FormatProblem::truncated, detail::concat("header announces ", body,
+                                                    " bytes of parts and a checksum, the file has ",
+                                                    rest, " bytes after the header"));
   }
   if (body < rest - 8) {
     r.fail(FormatProblem::checksum,
@@ -241,8 +246,8 @@ void parse_checkpoint(const std::vector<unsigned char>& bytes, const std::string
   BinaryReader b(std::span<const unsigned char>(bytes).subspan(r.position(), body), who);
   const auto count = b.value<std::uint32_t>();
   if (count != sizeof...(Parts)) {
-    b.fail(FormatProblem::kind, detail::concat("file holds ", count, " parts, expected ",
-                                               sizeof...(Parts)));
+    b.fail(FormatProblem::kind,
+           detail::concat("file holds ", count, " parts, expected ", sizeof...(Parts)));
   }
   std::tuple<Parts...> staged(parts...);
   std::size_t index = 0;
@@ -250,14 +255,14 @@ void parse_checkpoint(const std::vector<unsigned char>& bytes, const std::string
     using Part = std::remove_cvref_t<decltype(part)>;
     const std::string kind = b.string(256);
     if (kind != Part::kind()) {
-      b.fail(FormatProblem::kind, detail::concat("part ", index, " holds a ", kind,
-                                                 ", this run has a ", Part::kind()));
+      b.fail(FormatProblem::kind,
+             detail::concat("part ", index, " holds a ", kind, ", this run has a ", Part::kind()));
     }
     const auto length = b.value<std::uint64_t>();
     if (length > b.remaining()) {
-      b.fail(FormatProblem::truncated, detail::concat("part ", index, " (", kind, ") announces ",
-                                                      length, " bytes, ", b.remaining(),
-                                                      " are left"));
+      b.fail(FormatProblem::truncated,
+             detail::concat("part ", index, " (", kind, ") announces ", length, " bytes, ",
+                            b.remaining(), " are left"));
     }
     BinaryReader in(b.take(static_cast<std::size_t>(length)), detail::concat(who, ": ", kind));
     part.load(in);
@@ -295,9 +300,9 @@ void parse_checkpoint_part(const std::vector<unsigned char>& bytes, const std::s
   r.magic(std::string_view(checkpoint_magic.data(), checkpoint_magic.size()));
   const auto version = r.value<std::uint32_t>();
   if (version != checkpoint_format_version) {
-    r.fail(FormatProblem::version, detail::concat("file has version ", version,
-                                                  ", parts are read from version ",
-                                                  checkpoint_format_version));
+    r.fail(FormatProblem::version,
+           detail::concat("file has version ", version, ", parts are read from version ",
+                          checkpoint_format_version));
   }
   const auto body = r.value<std::uint64_t>();
   const std::size_t rest = r.remaining();
@@ -324,8 +329,8 @@ void parse_checkpoint_part(const std::vector<unsigned char>& bytes, const std::s
     const auto payload = b.take(static_cast<std::size_t>(length));
     if (i < index) continue;
     if (kind != Part::kind()) {
-      b.fail(FormatProblem::kind, detail::concat("part ", index, " holds a ", kind, ", not a ",
-                                                 Part::kind()));
+      b.fail(FormatProblem::kind,
+             detail::concat("part ", index, " holds a ", kind, ", not a ", Part::kind()));
     }
     Part staged = part;
     BinaryReader in(payload, detail::concat(who, ": ", kind));

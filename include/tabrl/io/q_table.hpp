@@ -82,7 +82,8 @@ void save_q_table(const std::filesystem::path& path, const QTable<Scalar>& q) {
 
 /// Parses a Q table from the bytes of a file. Checks, in order: size (truncated), magic,
 /// version, scalar type, shape (non-empty, fits the file, equals `expected` if given),
-/// checksum, and that every value is finite (naming the first cell that is not). Throws FormatError naming the failed check; `who` prefixes the message.
+/// checksum, and that every value is finite (naming the first cell that is not). Throws FormatError
+/// naming the failed check; `who` prefixes the message.
 template <class Scalar>
 [[nodiscard]] QTable<Scalar> parse_q_table(const std::vector<unsigned char>& bytes,
                                            const std::string& who,
@@ -119,8 +120,8 @@ template <class Scalar>
   r.verify_checksum();
   for (std::size_t k = 0; k < payload.size(); ++k) {
     if (!std::isfinite(static_cast<double>(payload[k]))) {
-      r.fail(FormatProblem::value, detail::concat("Q(", k / cols, ", ", k % cols,
-                                                  ") must be finite, got ", payload[k]));
+      r.fail(FormatProblem::value,
+             detail::concat("Q(", k / cols, ", ", k % cols, ") must be finite, got ", payload[k]));
     }
   }
   QTable<Scalar> q(static_cast<Eigen::Index>(rows), static_cast<Eigen::Index>(cols));
@@ -133,9 +134,10 @@ template <class Scalar>
 template <class Scalar = double>
 [[nodiscard]] QTable<Scalar> load_q_table(const std::filesystem::path& path,
                                           std::optional<Shape> expected = std::nullopt) {
-  return parse_q_table<Scalar>(detail::read_file(path, "load_q_table",
-                                                 std::string_view(q_table_magic.data(), q_table_magic.size())),
-                               "tabrl::load_q_table: " + path.string(), expected);
+  return parse_q_table<Scalar>(
+      detail::read_file(path, "load_q_table",
+                        std::string_view(q_table_magic.data(), q_table_magic.size())),
+      "tabrl::load_q_table: " + path.string(), expected);
 }
 
 /// Writes `q` as a NumPy .npy file (format 1.0, little-endian, C order) that numpy.load reads.

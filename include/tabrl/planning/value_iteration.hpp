@@ -16,9 +16,9 @@ namespace tabrl {
 
 /// Result of value iteration: Q*, V* and how it converged.
 struct ValueIterationResult {
-  QTable<double> q;    ///< Q*
-  Eigen::VectorXd v;   ///< V* = max_a Q*
-  int iterations = 0;  ///< sweeps made
+  QTable<double> q;       ///< Q*
+  Eigen::VectorXd v;      ///< V* = max_a Q*
+  int iterations = 0;     ///< sweeps made
   double residual = 0.0;  ///< max |V_k+1 - V_k| of the last sweep
 };
 

@@ -9,8 +9,8 @@
 #include <utility>
 #include <vector>
 
-#include "../fwd.hpp"
 #include "../error.hpp"
+#include "../fwd.hpp"
 #include "../random.hpp"
 #include "../serialization.hpp"
 #include "../types.hpp"
@@ -141,9 +141,9 @@ class NStepReplay {
     const auto n = in.value<std::int32_t>();
     const auto gamma = in.value<double>();
     if (n != n_ || gamma != gamma_) {
-      in.fail(FormatProblem::shape, detail::concat("n-step returns with n = ", n, ", gamma = ",
-                                                   gamma, "; this memory has n = ", n_,
-                                                   ", gamma = ", gamma_));
+      in.fail(FormatProblem::shape,
+              detail::concat("n-step returns with n = ", n, ", gamma = ", gamma,
+                             "; this memory has n = ", n_, ", gamma = ", gamma_));
     }
     const auto count = in.value<std::uint64_t>();
     if (count >= static_cast<std::uint64_t>(n_)) {
@@ -172,8 +172,8 @@ class NStepReplay {
     auto discounts = in.array<reward_type>(memory.size());
     for (std::size_t i = 0; i < discounts.size(); ++i) {
       if (!(discounts[i] >= 0 && discounts[i] <= 1)) {
-        in.fail(FormatProblem::value, detail::concat("n-step discounts[", i,
-                                                     "] must be in [0, 1], got ", discounts[i]));
+        in.fail(FormatProblem::value,
+                detail::concat("n-step discounts[", i, "] must be in [0, 1], got ", discounts[i]));
       }
     }
     discounts.resize(memory.capacity(), reward_type(0));

@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "../fwd.hpp"
 #include "../error.hpp"
+#include "../fwd.hpp"
 #include "../minibatch.hpp"
 #include "../random.hpp"
 #include "../schedule.hpp"
@@ -41,9 +41,9 @@ using PrioritizedConfig [[deprecated("renamed tabrl::PrioritizedOptions")]] = Pr
 template <class Reward, class Index, class Action>
 class PrioritizedReplay {
  public:
-  using reward_type = Reward;                                     ///< reward column type
-  using index_type = Index;                                       ///< state column type
-  using action_type = Action;                                     ///< action column type
+  using reward_type = Reward;                                    ///< reward column type
+  using index_type = Index;                                      ///< state column type
+  using action_type = Action;                                    ///< action column type
   using minibatch_type = BasicMinibatch<Reward, Index, Action>;  ///< what sampling fills
   using transition_type = BasicTransition<Reward>;               ///< what at_slot() returns
 
@@ -132,7 +132,8 @@ class PrioritizedReplay {
     for (Eigen::Index i = 0; i < batch.size(); ++i) {
       const double p = std::abs(static_cast<double>(td_errors[i])) + options_.epsilon;
       max_priority_ = std::max(max_priority_, p);
-      tree_.set(static_cast<std::size_t>(slots[static_cast<std::size_t>(i)]), std::pow(p, options_.alpha));
+      tree_.set(static_cast<std::size_t>(slots[static_cast<std::size_t>(i)]),
+                std::pow(p, options_.alpha));
     }
   }
 
@@ -199,14 +200,15 @@ class PrioritizedReplay {
     ReplayMemory<Reward, Index, Action> memory = memory_;
     memory.load(in);
     if (memory.sampling() != Sampling::with_replacement) {
-      in.fail(FormatProblem::value, "prioritized replay samples with replacement, the file says without");
+      in.fail(FormatProblem::value,
+              "prioritized replay samples with replacement, the file says without");
     }
     SumTree tree(memory.capacity());
     for (std::size_t i = 0; i < memory.size(); ++i) {
       const auto leaf = in.value<double>();
       if (!(leaf > 0.0) || !std::isfinite(leaf)) {
-        in.fail(FormatProblem::value,
-                detail::concat("prioritized replay priority[", i, "] must be finite and > 0, got ", leaf));
+        in.fail(FormatProblem::value, detail::concat("prioritized replay priority[", i,
+                                                     "] must be finite and > 0, got ", leaf));
       }
       tree.set(i, leaf);
     }
@@ -222,18 +224,18 @@ class PrioritizedReplay {
   void check_priority(const char* who, double p) const {
     const double limit = priority_limit();
     if (!(p <= limit)) {
-      detail::throw_invalid(who,
-                            detail::concat("priorities must be <= ", limit,
-                                           " (so the sum of ", capacity(),
-                                           " priorities to the power alpha stays finite)"),
-                            p);
+      detail::throw_invalid(
+          who,
+          detail::concat("priorities must be <= ", limit, " (so the sum of ", capacity(),
+                         " priorities to the power alpha stays finite)"),
+          p);
     }
   }
 
   static const PrioritizedOptions& validated(const PrioritizedOptions& o) {
     if (!(o.alpha >= 0.0 && o.alpha <= max_alpha)) {
-      detail::throw_invalid("PrioritizedReplay", detail::concat("alpha must be in [0, ", max_alpha, "]"),
-                            o.alpha);
+      detail::throw_invalid("PrioritizedReplay",
+                            detail::concat("alpha must be in [0, ", max_alpha, "]"), o.alpha);
     }
     if (!(o.beta >= 0.0 && o.beta <= 1.0)) {
       detail::throw_invalid("PrioritizedReplay", "beta must be in [0, 1]", o.beta);

@@ -13,10 +13,10 @@
 #include <utility>
 #include <vector>
 
-#include "../fwd.hpp"
 #include "../detail/compiler.hpp"
 #include "../detail/platform.hpp"
 #include "../error.hpp"
+#include "../fwd.hpp"
 #include "../minibatch.hpp"
 #include "../random.hpp"
 #include "../serialization.hpp"
@@ -38,9 +38,9 @@ class ReplayMemory {
   static_assert(std::is_integral_v<Action>, "Action must be an integer type");
 
  public:
-  using reward_type = Reward;                                     ///< reward column type
-  using index_type = Index;                                       ///< state column type
-  using action_type = Action;                                     ///< action column type
+  using reward_type = Reward;                                    ///< reward column type
+  using index_type = Index;                                      ///< state column type
+  using action_type = Action;                                    ///< action column type
   using transition_type = BasicTransition<Reward>;               ///< what at_slot() returns
   using minibatch_type = BasicMinibatch<Reward, Index, Action>;  ///< what sampling fills
 
@@ -63,8 +63,8 @@ class ReplayMemory {
       detail::throw_invalid(
           "ReplayMemory",
           detail::concat("capacity needs ", need, " bytes (", bytes_per_transition,
-                         " per transition and a sampling mark), more than this machine's ",
-                         have, " bytes of memory"),
+                         " per transition and a sampling mark), more than this machine's ", have,
+                         " bytes of memory"),
           capacity);
     }
     states_.resize(capacity);
@@ -269,8 +269,8 @@ class ReplayMemory {
     }
     const auto capacity = in.value<std::uint64_t>();
     if (capacity != capacity_) {
-      in.fail(FormatProblem::shape, detail::concat("replay capacity is ", capacity,
-                                                   ", the memory's is ", capacity_));
+      in.fail(FormatProblem::shape,
+              detail::concat("replay capacity is ", capacity, ", the memory's is ", capacity_));
     }
     const auto size = in.value<std::uint64_t>();
     const auto head = in.value<std::uint64_t>();

@@ -24,10 +24,10 @@ struct StepEvent {
 
 /// Passed to an observer's on_episode_end after every episode.
 struct EpisodeEvent {
-  int episode;            ///< 0-based index of the episode that ended
-  int episodes_total;     ///< TrainOptions::episodes
-  double episode_return;  ///< undiscounted return of the episode
-  std::int64_t length;    ///< its env steps
+  int episode;             ///< 0-based index of the episode that ended
+  int episodes_total;      ///< TrainOptions::episodes
+  double episode_return;   ///< undiscounted return of the episode
+  std::int64_t length;     ///< its env steps
   const TrainingLog& log;  ///< everything recorded so far
 };
 
@@ -46,7 +46,9 @@ namespace detail {
 /// Calls observer.on_step(e) if it exists; true when it asks to stop.
 template <class O>
 bool notify_step(O& observer, const StepEvent& e) {
-  if constexpr (requires { { observer.on_step(e) } -> std::same_as<Control>; }) {
+  if constexpr (requires {
+                  { observer.on_step(e) } -> std::same_as<Control>;
+                }) {
     return observer.on_step(e) == Control::stop;
   } else if constexpr (requires { observer.on_step(e); }) {
     observer.on_step(e);
@@ -56,7 +58,9 @@ bool notify_step(O& observer, const StepEvent& e) {
 /// Calls observer.on_episode_end(e) if it exists; true when it asks to stop.
 template <class O>
 bool notify_episode_end(O& observer, const EpisodeEvent& e) {
-  if constexpr (requires { { observer.on_episode_end(e) } -> std::same_as<Control>; }) {
+  if constexpr (requires {
+                  { observer.on_episode_end(e) } -> std::same_as<Control>;
+                }) {
     return observer.on_episode_end(e) == Control::stop;
   } else if constexpr (requires { observer.on_episode_end(e); }) {
     observer.on_episode_end(e);
@@ -65,11 +69,14 @@ bool notify_episode_end(O& observer, const EpisodeEvent& e) {
 }
 /// True when O has an on_step hook (the loops skip building events otherwise).
 template <class O>
-inline constexpr bool has_on_step = requires(O& o, const StepEvent& e) { o.on_step(e); };
+inline constexpr bool has_on_step = requires(O& o, const StepEvent& e) {
+  o.on_step(e);
+};
 /// True when O has an on_episode_end hook.
 template <class O>
-inline constexpr bool has_on_episode_end =
-    requires(O& o, const EpisodeEvent& e) { o.on_episode_end(e); };
+inline constexpr bool has_on_episode_end = requires(O& o, const EpisodeEvent& e) {
+  o.on_episode_end(e);
+};
 }  // namespace detail
 
 /// Several observers as one, called in order; the run stops when any of them asks.
@@ -80,18 +87,15 @@ class ObserverList {
   explicit ObserverList(Observers&... observers) : observers_(observers...) {}
 
   /// Forwards to every observer's on_step (present when one of them has it).
-  Control on_step(const StepEvent& e)
-  requires(detail::has_on_step<Observers> || ...)
-  {
+  Control on_step(const StepEvent& e) requires(detail::has_on_step<Observers> || ...) {
     // Every observer hears the step, whatever the ones before it asked.
     bool stop = false;
     std::apply([&](auto&... o) { ((stop = detail::notify_step(o, e) || stop), ...); }, observers_);
     return stop ? Control::stop : Control::proceed;
   }
   /// Forwards to every observer's on_episode_end (present when one of them has it).
-  Control on_episode_end(const EpisodeEvent& e)
-  requires(detail::has_on_episode_end<Observers> || ...)
-  {
+  Control on_episode_end(const EpisodeEvent& e) requires(detail::has_on_episode_end<Observers> ||
+                                                         ...) {
     bool stop = false;
     std::apply([&](auto&... o) { ((stop = detail::notify_episode_end(o, e) || stop), ...); },
                observers_);

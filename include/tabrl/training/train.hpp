@@ -23,10 +23,11 @@ namespace tabrl {
 
 /// What train() runs.
 struct TrainOptions {
-  int episodes = 100;           ///< episodes to run (>= 0)
-  std::size_t batch_size = 32;  ///< minibatch size (1 .. max_batch_size); updates start once size() > batch_size
-  int updates_per_step = 1;     ///< minibatch updates after each env step (0 .. max_updates_per_step)
-  std::uint64_t seed = 0;       ///< seeds the agent/sampling generator and every episode's reset
+  int episodes = 100;  ///< episodes to run (>= 0)
+  std::size_t batch_size =
+      32;  ///< minibatch size (1 .. max_batch_size); updates start once size() > batch_size
+  int updates_per_step = 1;  ///< minibatch updates after each env step (0 .. max_updates_per_step)
+  std::uint64_t seed = 0;    ///< seeds the agent/sampling generator and every episode's reset
 
   /// The largest batch_size accepted (about 2^20 rows; a larger one is almost certainly a typo
   /// and would take gigabytes per update).
@@ -47,9 +48,9 @@ struct TrainOptions {
       detail::throw_invalid(who, "updates_per_step must be >= 0", updates_per_step);
     }
     if (updates_per_step > max_updates_per_step) {
-      detail::throw_invalid(
-          who, detail::concat("updates_per_step must be <= ", max_updates_per_step),
-          updates_per_step);
+      detail::throw_invalid(who,
+                            detail::concat("updates_per_step must be <= ", max_updates_per_step),
+                            updates_per_step);
     }
   }
 
@@ -143,7 +144,8 @@ struct TrainingState {
   /// InvalidArgument, writing nothing, for a state load() would refuse.
   void save(BinaryWriter& out) const {
     const std::string problem = inconsistency(episode, log, progress);
-    if (!problem.empty()) detail::throw_invalid("TrainingState::save", problem, "an inconsistent state");
+    if (!problem.empty())
+      detail::throw_invalid("TrainingState::save", problem, "an inconsistent state");
     for (const std::uint64_t word : rng.state()) out.value(word);
     out.value(static_cast<std::int32_t>(episode));
     out.value(static_cast<std::int64_t>(log.env_steps));
@@ -211,8 +213,8 @@ struct TrainingState {
       return detail::concat("training log holds ", l.returns.size(), " returns and ",
                             l.lengths.size(), " lengths for episode counter ", ep);
     }
-    if (p.active && (p.state < 0 || static_cast<std::size_t>(p.state) >= states ||
-                     p.action < -1 || p.length < 1 || !std::isfinite(p.episode_return))) {
+    if (p.active && (p.state < 0 || static_cast<std::size_t>(p.state) >= states || p.action < -1 ||
+                     p.length < 1 || !std::isfinite(p.episode_return))) {
       return detail::concat("unfinished episode must have a state in [0, ", states,
                             "), an action >= -1, a length >= 1 and a finite return");
     }
@@ -229,8 +231,8 @@ struct TrainingState {
     const std::int64_t open_visits = p.active ? 1 + p.length : 0;
     if (!ok || steps != l.env_steps || visits != l.env_steps + ep + open_visits) {
       return detail::concat("training log counters are inconsistent (lengths sum to ", steps,
-                            ", env_steps ", l.env_steps, ", visits sum to ", visits,
-                            ", expected ", l.env_steps + ep + open_visits, ")");
+                            ", env_steps ", l.env_steps, ", visits sum to ", visits, ", expected ",
+                            l.env_steps + ep + open_visits, ")");
     }
     return {};
   }
@@ -258,7 +260,10 @@ void check_sizes(const char* who, const AgentT& agent, const Env& env, const Tra
 /// in between can hide (docs/performance.md, "Large tables"). No effect on results.
 template <class AgentT>
 void prefetch_row(const AgentT& agent, int state) noexcept {
-  if constexpr (requires { agent.q_values().data(); agent.q_values().cols(); }) {
+  if constexpr (requires {
+                  agent.q_values().data();
+                  agent.q_values().cols();
+                }) {
 #if defined(__GNUC__) || defined(__clang__)
     __builtin_prefetch(agent.q_values().data() +
                        static_cast<std::ptrdiff_t>(state) * agent.q_values().cols());
@@ -350,7 +355,7 @@ void run_training(AgentT& agent, Env& env, Memory& replay, const TrainOptions& o
       }
     }
     if constexpr (EpisodicMemory<Memory>) replay.end_episode();  // n-step flush
-    if constexpr (EpisodicAgent<AgentT>) agent.end_episode();     // e.g. clear traces
+    if constexpr (EpisodicAgent<AgentT>) agent.end_episode();    // e.g. clear traces
     log.env_steps += length;
     log.returns.push_back(episode_return);
     log.lengths.push_back(length);

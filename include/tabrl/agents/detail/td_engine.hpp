@@ -41,17 +41,18 @@ class TDEngine {
   /// overflows the scalar type. (Leaves td_errors() and written() alone: they describe
   /// minibatch updates.)
   template <class Value>
-  static Scalar update_one(const char* who, QTable<Scalar>& table, Eigen::Index s,
-                           Eigen::Index a, Scalar r, Eigen::Index next, bool terminated,
-                           Scalar gamma, Scalar alpha, Scalar scale, const Value& value) {
+  static Scalar update_one(const char* who, QTable<Scalar>& table, Eigen::Index s, Eigen::Index a,
+                           Scalar r, Eigen::Index next, bool terminated, Scalar gamma, Scalar alpha,
+                           Scalar scale, const Value& value) {
     Scalar* q = table.data();
     const Eigen::Index width = table.cols();
     Scalar target = r;
     if (!terminated) {
       const auto offset = static_cast<std::uint64_t>(next * width);
       // A fixed-size row for the common 4-action table: the reductions unroll.
-      target += gamma * (width == 4 ? value.template operator()<4>(q + offset, offset)
-                                    : value.template operator()<Eigen::Dynamic>(q + offset, offset));
+      target +=
+          gamma * (width == 4 ? value.template operator()<4>(q + offset, offset)
+                              : value.template operator()<Eigen::Dynamic>(q + offset, offset));
     }
     Scalar& q_sa = q[s * width + a];
     const Scalar delta = target - q_sa;
@@ -149,13 +150,13 @@ class TDEngine {
         const auto s = static_cast<Eigen::Index>(rows.states[k]);
         const auto act = static_cast<Eigen::Index>(rows.actions[k]);
         written_[i] = s * table.cols() + act;
-        td_errors_[i] = update_one(
-            who, table, s, act, static_cast<Scalar>(rows.rewards[k]),
-            static_cast<Eigen::Index>(rows.next_states[k]), rows.terminated[k] != 0,
-            rows.discounts != nullptr ? static_cast<Scalar>(rows.discounts[k])
-                                      : static_cast<Scalar>(gamma),
-            static_cast<Scalar>(alpha), weighted ? static_cast<Scalar>(rows.weights[i]) : Scalar(1),
-            value);
+        td_errors_[i] =
+            update_one(who, table, s, act, static_cast<Scalar>(rows.rewards[k]),
+                       static_cast<Eigen::Index>(rows.next_states[k]), rows.terminated[k] != 0,
+                       rows.discounts != nullptr ? static_cast<Scalar>(rows.discounts[k])
+                                                 : static_cast<Scalar>(gamma),
+                       static_cast<Scalar>(alpha),
+                       weighted ? static_cast<Scalar>(rows.weights[i]) : Scalar(1), value);
       }
       return;
     }
@@ -165,14 +166,16 @@ class TDEngine {
     //    terminated rows, from the table before the update, in one scalar pass.
     // A TD error that overflowed (rewards near the scalar type's limit) would turn the table
     // non-finite: refuse before writing anything.
-    if (!gather_dispatch(who, table, rows, value, g)) [[unlikely]] first_overflow(who, table, rows);
+    if (!gather_dispatch(who, table, rows, value, g)) [[unlikely]]
+      first_overflow(who, table, rows);
     // 2. Scatter Q(s, a) + alpha * error in row order: with DuplicateRule::last the last
     //    duplicate's write survives. Importance weights scale each row's step.
     if (rule == DuplicateRule::mean || weighted) {
       mean_errors_ = td_errors_;
       if (weighted) {
-        mean_errors_.array() *=
-            Eigen::Map<const typename RowsT::RewardColumn>(rows.weights, n).template cast<Scalar>().array();
+        mean_errors_.array() *= Eigen::Map<const typename RowsT::RewardColumn>(rows.weights, n)
+                                    .template cast<Scalar>()
+                                    .array();
       }
       if (rule == DuplicateRule::mean) average_duplicates(mean_errors_);
       scatter(table, mean_errors_, a);
@@ -265,13 +268,13 @@ class TDEngine {
   // the rows' bounds (from the memory) or a scan of a batch's own columns prove every row in
   // range. Keep the 4-action test repeated: see docs/performance.md, "The minibatch update".
   template <class RowsT, class Value>
-  [[nodiscard]] bool gather_dispatch(const char* who, const QTable<Scalar>& table, const RowsT& rows,
-                       const Value& value, Scalar gamma) {
+  [[nodiscard]] bool gather_dispatch(const char* who, const QTable<Scalar>& table,
+                                     const RowsT& rows, const Value& value, Scalar gamma) {
     const bool discounted = rows.discounts != nullptr;
     bool in_range = false;
     if (rows.max_state >= 0) {
-      in_range = rows.max_state < table.rows() && rows.max_action >= 0 &&
-                 rows.max_action < table.cols();
+      in_range =
+          rows.max_state < table.rows() && rows.max_action >= 0 && rows.max_action < table.cols();
     } else if constexpr (!RowsT::indirect) {
       in_range = table.cols() == 4 && !discounted && columns_in_range(table, rows);
     }
@@ -329,7 +332,8 @@ class TDEngine {
   // row (see docs/performance.md).
   template <int Actions, bool Discounted, bool Checked, class RowsT, class Value>
   [[nodiscard]] TABRL_DETAIL_FLATTEN bool gather(const char* who, const QTable<Scalar>& table,
-                                   const RowsT& rows, const Value& value, Scalar gamma) {
+                                                 const RowsT& rows, const Value& value,
+                                                 Scalar gamma) {
     [[maybe_unused]] const auto ns = static_cast<std::uint64_t>(table.rows());
     const auto na = static_cast<std::uint64_t>(table.cols());
     // With Actions fixed the row offset is a shift, not a multiply by a runtime width.
@@ -362,8 +366,8 @@ class TDEngine {
       current[i] = q_sa;
       // The row pointer is formed here from `q`, so the loop holds one table pointer.
       const std::uint64_t offset = next * width;
-      const Scalar v =
-          zero_if(src.terminated[k] != 0, value_of.template operator()<Actions>(q + offset, offset));
+      const Scalar v = zero_if(src.terminated[k] != 0,
+                               value_of.template operator()<Actions>(q + offset, offset));
       Scalar discount = gamma;
       if constexpr (Discounted) discount = static_cast<Scalar>(src.discounts[k]);
       const Scalar error = (static_cast<Scalar>(src.rewards[k]) + discount * v) - q_sa;

@@ -94,7 +94,8 @@ class EpisodeCursor {
     started_ = true;
   }
   void check_can_step(const char* name) const {
-    if (!started_ || done_) [[unlikely]] cannot_step(name);
+    if (!started_ || done_) [[unlikely]]
+      cannot_step(name);
   }
   StepResult advance(const Outcome& o) {
     state_ = o.next_state;
