@@ -19,11 +19,12 @@ namespace tabrl {
 namespace detail {
 // CliffWalking's moves: entry state * 4 + move holds the next state in its low 6 bits, and
 // bit 7 where the move enters the cliff (reward -100, back to the start).
-[[nodiscard]] constexpr std::array<std::uint8_t, 48 * 4> cliff_walking_moves() noexcept {
+[[nodiscard]] constexpr std::array<std::uint8_t, std::size_t{48} * 4>
+cliff_walking_moves() noexcept {
   constexpr std::array<int, 4> dr{-1, 0, 1, 0};
   constexpr std::array<int, 4> dc{0, 1, 0, -1};
   auto clamp = [](int v, int lo, int hi) { return v < lo ? lo : (v > hi ? hi : v); };
-  std::array<std::uint8_t, 48 * 4> table{};
+  std::array<std::uint8_t, std::size_t{48} * 4> table{};
   for (int state = 0; state < 48; ++state) {
     for (int move = 0; move < 4; ++move) {
       const int r = clamp(state / 12 + dr[static_cast<std::size_t>(move)], 0, 3);
@@ -189,7 +190,8 @@ class CliffWalking {
   // Every (state, move) pair's result, computed at compile time: a table lookup instead of
   // the row/column arithmetic (the env step is a third of an online step; see
   // docs/performance.md, "The online step").
-  static constexpr std::array<std::uint8_t, 48 * 4> moves = detail::cliff_walking_moves();
+  static constexpr std::array<std::uint8_t, std::size_t{48}* 4> moves =
+      detail::cliff_walking_moves();
   static_assert(rows * cols == 48 && start_state == 36 && goal_state == 47,
                 "detail::cliff_walking_moves() is written for the 4 x 12 grid");
 

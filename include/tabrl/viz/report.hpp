@@ -224,11 +224,13 @@ inline void append_chart_json(std::string& out, const ReportChart& c) {
   for (std::size_t i = 0; i < files.size(); ++i) {
     if (i > 0) out += ", ";
     const std::string f = xml_escape(files[i]);
-    out += "<a href=\"" + f + "\">" + f + "</a>";
+    out.append("<a href=\"").append(f).append("\">").append(f).append("</a>");
   }
   return out + "</p>\n";
 }
 
+/// \cond TABRL_PAGE_TEXT
+// (Doxygen reads the raw CSS and JavaScript strings below as C++: it skips them.)
 inline constexpr std::string_view report_css = R"css(
 body{font-family:"DejaVu Sans",Helvetica,Arial,sans-serif;margin:0;background:#f6f5f2;color:#222}
 header{background:#2b2b2b;color:#fff;padding:14px 24px}
@@ -417,6 +419,7 @@ inline constexpr std::string_view report_script = R"js(
   }
 })();
 )js";
+/// \endcond
 
 [[nodiscard]] inline std::string html_page(std::string_view title, std::string_view subtitle,
                                            std::string_view body, std::string_view json) {
@@ -444,7 +447,8 @@ inline constexpr std::string_view report_script = R"js(
 /// The HTML of a run report: header with a status line, the tables, the visit heatmap
 /// (id "heatmap"), the learning curve (id "curve"), the policy (id "policy"), the rollout
 /// (embedded GIF, step slider "rollout-step", caption "rollout-caption") and links to the
-/// run's other files. `probe_state` and `probe_episode` are what #selftest hovers.
+/// run's other files. `probe_state` and `probe_episode` are what the page hovers when opened
+/// with the URL fragment `\#selftest`.
 [[nodiscard]] inline std::string html_run_report(const RunReport& r, int probe_state = 0,
                                                  int probe_episode = 1) {
   std::string body;

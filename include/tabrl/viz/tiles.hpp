@@ -133,7 +133,10 @@ class TilePen {
   [[nodiscard]] int unit() const noexcept { return u_; }
 
  private:
-  [[nodiscard]] int to_px(double v) const noexcept { return static_cast<int>(v * u_ + 0.5); }
+  // Coordinates are >= 0, where adding 0.5 and truncating rounds half up.
+  [[nodiscard]] int to_px(double v) const noexcept {
+    return static_cast<int>(v * u_ + 0.5);  // NOLINT(bugprone-incorrect-roundings)
+  }
   RgbImage& img_;
   int x0_, y0_, u_;
 };
@@ -573,6 +576,7 @@ template <class Env>
     return {"south", "north", "east", "west", "pickup", "dropoff"};
   } else {
     std::vector<std::string> names;
+    names.reserve(static_cast<std::size_t>(env.num_actions()));
     for (int a = 0; a < env.num_actions(); ++a) names.push_back(std::to_string(a));
     return names;
   }

@@ -372,10 +372,10 @@ class TDEngine {
       if constexpr (Discounted) discount = static_cast<Scalar>(src.discounts[k]);
       const Scalar error = (static_cast<Scalar>(src.rewards[k]) + discount * v) - q_sa;
       errors[i] = error;
-      // error - error is 0 for a finite error and NaN otherwise; a NaN survives the sum.
-      finite_check += error - error;
+      // error * 0 is 0 for a finite error and NaN otherwise; a NaN survives the sum.
+      finite_check += error * Scalar(0);
     }
-    return finite_check == finite_check;
+    return !std::isnan(finite_check);
   }
 
   // Q(s_i, a_i) = current_i + alpha * step_i, in row order (a plain loop: Eigen's assignment
