@@ -261,10 +261,8 @@ class EligibilityTraces {
 // one ended, but only end_episode() tells them of a truncation that lands where the next
 // episode starts.
 
-/// An observer that calls agent.end_episode() after every episode (the training loops call
-/// observers' on_episode_end after every episode, terminated or truncated, and never inside
-/// one). Pass it to train_online so a time limit clears the traces:
-/// `train_online(agent, env, options, EpisodeEnds(agent))`.
+/// An observer that calls agent.end_episode() after every episode, for a loop of one's own
+/// that calls observers: tabrl's loops call end_episode() themselves, before the observers.
 template <EpisodicAgent AgentT>
 class EpisodeEnds {
  public:

@@ -892,19 +892,14 @@ decltype(auto) visit_run(const RunSpec& spec, F&& f) {
           .seed = s.seed};
 }
 
-/// Trains with tabrl::train_online (OnlineMemory) or tabrl::train and returns the log. An
-/// EpisodicAgent hears of every episode's end (EpisodeEnds runs before `observer`).
+/// Trains with tabrl::train_online (OnlineMemory) or tabrl::train and returns the log (an
+/// EpisodicAgent hears of every episode's end from the loop, before `observer` does).
 /// Throws LogicError for an agent that cannot learn from that memory (validate() rejects
 /// such specs first).
 template <class Env, class AgentT, class Memory, class Observer = NullObserver>
 [[nodiscard]] TrainingLog train_run(const RunSpec& spec, Env& env, AgentT& agent, Memory& memory,
                                     Observer&& observer = {}) {
-  if constexpr (std::is_same_v<Memory, OnlineMemory> && EpisodicAgent<AgentT>) {
-    // Until the loops call end_episode() themselves, an observer tells the agent (a time
-    // limit's truncation must clear its traces too).
-    EpisodeEnds<AgentT> ends(agent);
-    return train_online(agent, env, train_options(spec), observe(ends, observer));
-  } else if constexpr (std::is_same_v<Memory, OnlineMemory>) {
+  if constexpr (std::is_same_v<Memory, OnlineMemory>) {
     return train_online(agent, env, train_options(spec), std::forward<Observer>(observer));
   } else if constexpr (MinibatchAgent<AgentT, Memory>) {
     return train(agent, env, memory, train_options(spec), std::forward<Observer>(observer));

@@ -56,7 +56,7 @@ inline constexpr std::array<Rgb, 9> viridis_samples{{{0x44, 0x01, 0x54},
 }  // namespace detail
 
 /// The viridis colour map at t in [0, 1] (clamped; NaN gives the low end). colormap(0) is
-/// #440154, colormap(1) is #fde725, colormap(0.5) is #26828e, exactly.
+/// `#440154`, colormap(1) is `#fde725`, colormap(0.5) is `#26828e`, exactly.
 [[nodiscard]] inline Rgb colormap(double t) noexcept {
   if (!(t > 0.0)) return detail::viridis_samples.front();
   if (t >= 1.0) return detail::viridis_samples.back();

@@ -131,10 +131,10 @@ struct SvgHeatmapOptions {
   std::string id_prefix{};   ///< prefix of the SVG's ids (distinct SVGs inlined in one page)
 };
 
-/// A rows x cols heatmap of `values` (state = row * cols + col): one <rect class="cell"> per
+/// A rows x cols heatmap of `values` (state = row * cols + col): one `<rect class="cell">` per
 /// state, coloured by colormap(normalize(value, lo, hi, scale)), with data-state and
-/// data-value attributes and a <text class="value"> showing the value; a <text class="mark">
-/// in the corner of marked cells; row and column numbers (<text class="row-label"> /
+/// data-value attributes and a `<text class="value">` showing the value; a `<text class="mark">`
+/// in the corner of marked cells; row and column numbers (`<text class="row-label">` /
 /// "col-label"); a vertical colour bar with tick labels at the right. Throws if
 /// values.size() != rows * cols or marks has another size.
 [[nodiscard]] inline std::string svg_heatmap(std::span<const double> values, int rows, int cols,
@@ -410,12 +410,12 @@ struct LegendItem {
 };
 }  // namespace detail
 
-/// A learning-curve chart of one or more series. Per series: a <polygon class="band"> with
-/// dashed <polyline class="band-edge"> edges (mean +- std or +- standard error, when it has
-/// several runs), a thin <polyline class="mean"> of the per-episode (mean) return and a thick
-/// <polyline class="moving-average">. The legend sits above the plot, never on the data: one
-/// <text class="legend-entry"> per series (a single one-run series gets a thin and a thick
-/// entry), keys for the line widths and the band, and a <text class="note"> that says when
+/// A learning-curve chart of one or more series. Per series: a `<polygon class="band">` with
+/// dashed `<polyline class="band-edge">` edges (mean +- std or +- standard error, when it has
+/// several runs), a thin `<polyline class="mean">` of the per-episode (mean) return and a thick
+/// `<polyline class="moving-average">`. The legend sits above the plot, never on the data: one
+/// `<text class="legend-entry">` per series (a single one-run series gets a thin and a thick
+/// entry), keys for the line widths and the band, and a `<text class="note">` that says when
 /// the y axis is clipped or logarithmic.
 [[nodiscard]] inline std::string svg_learning_curve(std::span<const CurveSeries> series,
                                                     const LearningCurveOptions& options = {}) {
@@ -651,9 +651,9 @@ struct SvgPolicyOptions {
 };
 
 /// The greedy policy as arrows (actions 0 up, 1 right, 2 down, 3 left) on a rows x cols grid:
-/// one <rect class="cell"> per state, one <path class="arrow" data-state data-action> per
-/// unmarked state, a <text class="mark"> per marked one, a <text class="start-mark"> "S" in the
-/// start cell's corner; path states get a <rect class="path"> highlight (marked cells keep
+/// one `<rect class="cell">` per state, one `<path class="arrow" data-state data-action>` per
+/// unmarked state, a `<text class="mark">` per marked one, a `<text class="start-mark">` "S" in the
+/// start cell's corner; path states get a `<rect class="path">` highlight (marked cells keep
 /// their own fill). Throws on a size mismatch or a start outside the grid.
 [[nodiscard]] inline std::string svg_policy(std::span<const int> actions, int rows, int cols,
                                             const SvgPolicyOptions& options = {}) {
