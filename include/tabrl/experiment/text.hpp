@@ -11,11 +11,13 @@
 #include <cstdio>
 #include <filesystem>
 #include <limits>
+#include <ostream>
 #include <string>
 #include <string_view>
 #include <system_error>
 
 #include "../error.hpp"
+#include "../io/binary.hpp"
 
 namespace tabrl::experiment {
 
@@ -120,18 +122,13 @@ template <class Int = std::int64_t>
   return x;
 }
 
-/// Writes `content` to `path` atomically: into `path` + ".tmp" first, then renamed over
-/// `path`, so a reader (or a crash) never sees half a file. Throws tabrl::Error on failure.
+/// Writes `content` to `path` with tabrl::atomic_write (a unique temporary in the same
+/// directory, synced, renamed over `path`; the old file survives any failure and no
+/// temporary is left behind). Throws IoError naming the file on failure.
 inline void write_file_atomically(const std::filesystem::path& path, std::string_view content) {
-  const std::filesystem::path tmp = path.string() + ".tmp";
-  std::FILE* f = std::fopen(tmp.string().c_str(), "wb");
-  if (f == nullptr) throw Error("tabrl::experiment: cannot write '" + tmp.string() + "'");
-  const bool ok = std::fwrite(content.data(), 1, content.size(), f) == content.size();
-  const bool closed = std::fclose(f) == 0;
-  if (!ok || !closed) throw Error("tabrl::experiment: cannot write '" + tmp.string() + "'");
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) throw Error("tabrl::experiment: cannot rename '" + tmp.string() + "': " + ec.message());
+  atomic_write(path, [content](std::ostream& out) {
+    out.write(content.data(), static_cast<std::streamsize>(content.size()));
+  });
 }
 
 }  // namespace tabrl::experiment
