@@ -508,11 +508,12 @@ requires can_draw_frames<Env>
     g.rows = m.rows;
     g.cols = m.cols;
     g.marks.assign(static_cast<std::size_t>(base.num_states()), "");
+    // assign(1, c), not = "c": GCC 12 at -O3 warns (-Wrestrict, a false positive) on the latter.
     for (int s = 0; s < base.num_states(); ++s) {
-      if (base.is_wall(s)) g.marks[static_cast<std::size_t>(s)] = "#";
+      if (base.is_wall(s)) g.marks[static_cast<std::size_t>(s)].assign(1, '#');
     }
-    g.marks[static_cast<std::size_t>(m.start)] = "S";
-    g.marks[static_cast<std::size_t>(m.goal)] = "G";
+    g.marks[static_cast<std::size_t>(m.start)].assign(1, 'S');
+    g.marks[static_cast<std::size_t>(m.goal)].assign(1, 'G');
     g.marks_note = "S start, G goal, # wall";
   } else {
     g.rows = 5;
