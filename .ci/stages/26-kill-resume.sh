@@ -30,12 +30,18 @@ while [ "$kills" -lt 60 ]; do
     echo "the trainer failed on the checkpoint left by kill $kills:"; cat "$work/err"; exit 1
   fi
   if [ -e "$ckpt" ]; then loaded=$((loaded + 1)); fi
-  # A running trainer has removed every temporary of a writer that is gone.
+  # A running trainer has removed every temporary of a writer that is gone: it does so when
+  # it starts and before each checkpoint it writes. One that has just been started may not
+  # have got that far (the sleep above can be 20 ms), so a foreign temporary gets half a
+  # second, by which time the trainer has started or written a checkpoint, before it counts.
   shopt -s nullglob
   for f in "$ckpt".tmp-*; do
     owner=${f##*.tmp-}
     owner=${owner%%-*}
-    if [ "$owner" != "$pid" ]; then echo "stale temporary left while a trainer runs: $f"; exit 1; fi
+    if [ "$owner" != "$pid" ]; then
+      sleep 0.5
+      if [ -e "$f" ]; then echo "stale temporary left while a trainer runs: $f"; exit 1; fi
+    fi
   done
   shopt -u nullglob
   kill -9 "$pid"
