@@ -105,9 +105,13 @@ class ReplayMemory {
     rewards_[slot] = static_cast<Reward>(reward);
     next_states_[slot] = static_cast<Index>(next_state);
     terminated_[slot] = terminated ? 1 : 0;
-    max_state_ = std::max(
-        {max_state_, static_cast<std::int64_t>(state), static_cast<std::int64_t>(next_state)});
-    max_action_ = std::max(max_action_, static_cast<std::int64_t>(action));
+    // Stored only when a bound grows: an unconditional store here stalled the wider load
+    // that copies columns() into the next minibatch (docs/performance.md, "Sampling").
+    const std::int64_t largest = std::max(state, next_state);
+    if (largest > max_state_) [[unlikely]]
+      max_state_ = largest;
+    if (action > max_action_) [[unlikely]]
+      max_action_ = action;
     head_ = slot + 1 == capacity_ ? 0 : slot + 1;
     if (size_ < capacity_) ++size_;
   }
