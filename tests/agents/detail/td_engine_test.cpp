@@ -363,7 +363,7 @@ TEST_CASE("The engine refuses weights and discounts outside their domains before
   REQUIRE(agent.q(1, 1) == 1.0);
 }
 
-TEST_CASE("A TD error that overflows the scalar type is refused before any write",
+TEST_CASE("A TD error that overflows the scalar type is refused, the table left as it was",
           "[agents][engine]") {
   const double big = std::numeric_limits<double>::max();
   for (const auto rule : rules) {
@@ -392,4 +392,66 @@ TEST_CASE("A TD error that overflows the scalar type is refused before any write
   REQUIRE_THROWS_WITH(online.update(tabrl::Transition{0, 1, big, 1, true}),
                       Contains("overflows the table's scalar type"));
   REQUIRE(online.q(0, 1) == -big);
+}
+
+TEST_CASE("A finite TD error whose weighted step overflows is refused, the table left as it was",
+          "[agents][engine][per]") {
+  // Error 0.5 * max is finite; weight 4 makes the step 2 * max, which is not. Found on main:
+  // the check looked at the TD errors only, and the table took +inf.
+  const double big = std::numeric_limits<double>::max();
+  for (const auto rule : rules) {
+    CAPTURE(static_cast<int>(rule));
+    tabrl::QLearningAgent<> agent(2, 2, {.gamma = 1.0, .alpha = 1.0, .duplicates = rule});
+    agent.q_values()(1, 1) = 7.0;
+    auto b = rows({{1, 1, 1.0, 0, true}, {0, 0, big * 0.5, 1, true}});
+    b.set_weights(std::vector<double>{1.0, 4.0});
+    REQUIRE_THROWS_WITH(agent.update(b), Contains("state 0, action 0") &&
+                                             Contains("overflows the table's scalar type"));
+    REQUIRE(agent.q(0, 0) == 0.0);
+    // The batched rules put back the row they had written; the sequential rule applied it.
+    REQUIRE(agent.q(1, 1) == (rule == tabrl::DuplicateRule::sequential ? 1.0 : 7.0));
+  }
+}
+
+TEST_CASE("An overflow among many rows puts back every cell, duplicates included",
+          "[agents][engine]") {
+  // Seven rows (the two-row blocks and the odd last row of the scatter), three writing cell
+  // (1, 0) around the row that overflows, which sits in each position in turn.
+  const double big = std::numeric_limits<double>::max();
+  for (const auto rule : {tabrl::DuplicateRule::last, tabrl::DuplicateRule::mean}) {
+    for (std::size_t at = 0; at < 7; ++at) {
+      CAPTURE(static_cast<int>(rule), at);
+      tabrl::QLearningAgent<> agent(3, 2, {.gamma = 1.0, .alpha = 0.5, .duplicates = rule});
+      agent.q_values() << 1.0, 2.0, 3.0, 4.0, 5.0, -big;
+      std::vector<tabrl::Transition> ts = {{1, 0, 10.0, 0, true}, {0, 0, 10.0, 0, true},
+                                           {1, 0, 20.0, 0, true}, {0, 1, 10.0, 0, true},
+                                           {1, 1, 10.0, 0, true}, {1, 0, 30.0, 0, true},
+                                           {2, 0, 10.0, 0, true}};
+      ts.insert(ts.begin() + static_cast<std::ptrdiff_t>(at), {2, 1, big, 0, true});
+      tabrl::Minibatch b;
+      for (const auto& t : ts) b.push_back(t);
+      const tabrl::QTable<double> before = agent.q_values();
+      REQUIRE_THROWS_WITH(agent.update(b), Contains("state 2, action 1") &&
+                                               Contains("overflows the table's scalar type"));
+      REQUIRE(same_bits(agent.q_values(), before));
+    }
+  }
+}
+
+TEST_CASE("New values that each are finite but sum past the largest double are written",
+          "[agents][engine]") {
+  // The scatter's check sums the written values; 0.75 * max four times is no overflow.
+  const double big = std::numeric_limits<double>::max();
+  for (const auto rule : rules) {
+    CAPTURE(static_cast<int>(rule));
+    tabrl::QLearningAgent<> agent(3, 2, {.gamma = 1.0, .alpha = 1.0, .duplicates = rule});
+    agent.update(rows({{0, 0, big * 0.75, 1, true},
+                       {0, 1, big * 0.75, 1, true},
+                       {1, 0, big * 0.75, 0, true},
+                       {1, 1, big * 0.75, 0, true},
+                       {2, 0, big * 0.75, 0, true}}));
+    REQUIRE(agent.q_values().reshaped<Eigen::RowMajor>().head(5).cwiseEqual(big * 0.75).all());
+    REQUIRE(agent.q(2, 1) == 0.0);
+    REQUIRE(agent.last_td_errors().allFinite());
+  }
 }

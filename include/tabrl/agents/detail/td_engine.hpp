@@ -19,6 +19,10 @@
 #include <type_traits>
 #include <vector>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "../../detail/compiler.hpp"
 #include "../../error.hpp"
 #include "../../minibatch.hpp"
@@ -37,9 +41,9 @@ class TDEngine {
 
   /// The online rule: Q(s,a) += alpha * scale * (r + gamma * value(s') - Q(s,a)), with no
   /// bootstrap when `terminated`. Indices must be in range (agents check them). Returns the
-  /// TD error. Throws InvalidArgument naming `who`, and writes nothing, when the TD error
-  /// overflows the scalar type. (Leaves td_errors() and written() alone: they describe
-  /// minibatch updates.)
+  /// TD error. Throws InvalidArgument naming `who`, and writes nothing, when the new Q(s,a)
+  /// would not be finite (the TD error or the step overflowed the scalar type). (Leaves
+  /// td_errors() and written() alone: they describe minibatch updates.)
   template <class Value>
   static Scalar update_one(const char* who, QTable<Scalar>& table, Eigen::Index s, Eigen::Index a,
                            Scalar r, Eigen::Index next, bool terminated, Scalar gamma, Scalar alpha,
@@ -56,17 +60,22 @@ class TDEngine {
     }
     Scalar& q_sa = q[s * width + a];
     const Scalar delta = target - q_sa;
-    if (!std::isfinite(delta)) [[unlikely]] {
+    // Not finite when delta is not (alpha * scale * inf is inf or NaN) or the step overflowed.
+    const Scalar updated = q_sa + alpha * (scale * delta);
+    if (!std::isfinite(updated)) [[unlikely]] {
       overflow(who, s, a, static_cast<double>(r), static_cast<double>(q_sa));
     }
-    q_sa += alpha * (scale * delta);
+    q_sa = updated;
     return delta;
   }
 
   /// One minibatch update of `table` (see the file comment). Rows with an out-of-range index
   /// throw InvalidArgument naming `who` before any write; so do rows whose weight or discount
-  /// is out of its domain. td_errors() then holds each row's TD error against the table
-  /// before the update, written() the cell each row wrote.
+  /// is out of its domain. An update that would leave a non-finite value in the table, or
+  /// whose TD errors are not finite (they overflowed the scalar type), throws InvalidArgument
+  /// with the table as it was (the sequential rule keeps the rows before the failing one).
+  /// td_errors() then holds each row's TD error against the table before the update,
+  /// written() the cell each row wrote.
   template <class R, class I, class A, class Value>
   void update(const char* who, QTable<Scalar>& table, const BasicMinibatch<R, I, A>& batch,
               DuplicateRule rule, double gamma, double alpha, const Value& value) {
@@ -164,12 +173,10 @@ class TDEngine {
     const auto a = static_cast<Scalar>(alpha);
     // 1. Gather Q(s, a) and the TD error (r + gamma * value(s')) - Q(s, a), value 0 on
     //    terminated rows, from the table before the update, in one scalar pass.
-    // A TD error that overflowed (rewards near the scalar type's limit) would turn the table
-    // non-finite: refuse before writing anything.
-    if (!gather_dispatch(who, table, rows, value, g)) [[unlikely]]
-      first_overflow(who, table, rows);
+    gather_dispatch(who, table, rows, value, g);
     // 2. Scatter Q(s, a) + alpha * error in row order: with DuplicateRule::last the last
     //    duplicate's write survives. Importance weights scale each row's step.
+    const Column* steps = &td_errors_;
     if (rule == DuplicateRule::mean || weighted) {
       mean_errors_ = td_errors_;
       if (weighted) {
@@ -178,10 +185,12 @@ class TDEngine {
                                     .array();
       }
       if (rule == DuplicateRule::mean) average_duplicates(mean_errors_);
-      scatter(table, mean_errors_, a);
-    } else {
-      scatter(table, td_errors_, a);
+      steps = &mean_errors_;
     }
+    // 3. A TD error that overflowed (rewards near the scalar type's limit) makes the sum of
+    //    the written values non-finite: look closer, and undo the writes if it was real.
+    if (!scatter(table, *steps, a)) [[unlikely]]
+      undo_if_overflowed(who, table, rows);
   }
 
   // Weights must be finite and >= 0, discounts in [0, 1]: a batch filled by hand or by a
@@ -209,25 +218,30 @@ class TDEngine {
   [[noreturn]] TABRL_DETAIL_COLD static void overflow(const char* who, Eigen::Index s,
                                                       Eigen::Index a, double r, double q) {
     throw_invalid(std::string(who) + "::update",
-                  concat("the TD error of state ", s, ", action ", a,
+                  concat("the update of state ", s, ", action ", a,
                          " overflows the table's scalar type (reward ", r, ", Q(s, a) ", q,
                          "): rewards must stay far below its largest value"),
-                  "a non-finite TD error");
+                  "a non-finite TD error or Q value");
   }
 
+  // After a scatter whose written values summed to a non-finite number: when a TD error or a
+  // written cell is not finite, puts back every cell the rows wrote (each row read its cell
+  // before any write, so current_ holds the values from before the update) and throws for
+  // the first such row. Otherwise finite values only summed past the largest finite one:
+  // the update stands.
   template <class RowsT>
-  [[noreturn]] TABRL_DETAIL_COLD void first_overflow(const char* who, const QTable<Scalar>& table,
-                                                     const RowsT& rows) const {
-    for (Eigen::Index i = 0; i < rows.n; ++i) {
-      if (!std::isfinite(td_errors_[i])) {
-        const std::size_t k = rows.at(i);
-        overflow(who, static_cast<Eigen::Index>(rows.states[k]),
-                 static_cast<Eigen::Index>(rows.actions[k]), static_cast<double>(rows.rewards[k]),
-                 static_cast<double>(table(static_cast<Eigen::Index>(rows.states[k]),
-                                           static_cast<Eigen::Index>(rows.actions[k]))));
-      }
-    }
-    overflow(who, 0, 0, 0.0, 0.0);
+  TABRL_DETAIL_COLD void undo_if_overflowed(const char* who, QTable<Scalar>& table,
+                                            const RowsT& rows) {
+    Scalar* q = table.data();
+    const Eigen::Index n = written_.size();
+    Eigen::Index bad = 0;
+    while (bad < n && std::isfinite(td_errors_[bad]) && std::isfinite(q[written_[bad]])) ++bad;
+    if (bad == n) return;
+    for (Eigen::Index i = n; i-- > 0;) q[written_[i]] = current_[i];
+    const std::size_t k = rows.at(bad);
+    overflow(who, static_cast<Eigen::Index>(rows.states[k]),
+             static_cast<Eigen::Index>(rows.actions[k]), static_cast<double>(rows.rewards[k]),
+             static_cast<double>(current_[bad]));
   }
 
   template <class RowsT>
@@ -262,14 +276,13 @@ class TDEngine {
     throw_invalid(where, concat("state must be in [0, ", ns, ")"), next);
   }
 
-  // Picks the gather (it returns false when a TD error is not finite): fixed-size rows for the
-  // common 4-action case (the reductions over a row
+  // Picks the gather: fixed-size rows for the common 4-action case (the reductions over a row
   // unroll), no per-row discount test without discounts, and no per-row range checks when
   // the rows' bounds (from the memory) or a scan of a batch's own columns prove every row in
   // range. Keep the 4-action test repeated: see docs/performance.md, "The minibatch update".
   template <class RowsT, class Value>
-  [[nodiscard]] bool gather_dispatch(const char* who, const QTable<Scalar>& table,
-                                     const RowsT& rows, const Value& value, Scalar gamma) {
+  void gather_dispatch(const char* who, const QTable<Scalar>& table, const RowsT& rows,
+                       const Value& value, Scalar gamma) {
     const bool discounted = rows.discounts != nullptr;
     bool in_range = false;
     if (rows.max_state >= 0) {
@@ -279,17 +292,17 @@ class TDEngine {
       in_range = table.cols() == 4 && !discounted && columns_in_range(table, rows);
     }
     if (table.cols() == 4 && !discounted && in_range) {
-      return gather<4, false, false>(who, table, rows, value, gamma);
+      gather<4, false, false>(who, table, rows, value, gamma);
     } else if (table.cols() == 4) {
       if (discounted) {
-        return gather<4, true, true>(who, table, rows, value, gamma);
+        gather<4, true, true>(who, table, rows, value, gamma);
       } else {
-        return gather<4, false, true>(who, table, rows, value, gamma);
+        gather<4, false, true>(who, table, rows, value, gamma);
       }
     } else if (discounted) {
-      return gather<Eigen::Dynamic, true, true>(who, table, rows, value, gamma);
+      gather<Eigen::Dynamic, true, true>(who, table, rows, value, gamma);
     } else {
-      return gather<Eigen::Dynamic, false, true>(who, table, rows, value, gamma);
+      gather<Eigen::Dynamic, false, true>(who, table, rows, value, gamma);
     }
   }
 
@@ -331,9 +344,8 @@ class TDEngine {
   // read once: stores into the outputs could otherwise alias them and force reloads on every
   // row (see docs/performance.md).
   template <int Actions, bool Discounted, bool Checked, class RowsT, class Value>
-  [[nodiscard]] TABRL_DETAIL_FLATTEN bool gather(const char* who, const QTable<Scalar>& table,
-                                                 const RowsT& rows, const Value& value,
-                                                 Scalar gamma) {
+  TABRL_DETAIL_FLATTEN void gather(const char* who, const QTable<Scalar>& table, const RowsT& rows,
+                                   const Value& value, Scalar gamma) {
     [[maybe_unused]] const auto ns = static_cast<std::uint64_t>(table.rows());
     const auto na = static_cast<std::uint64_t>(table.cols());
     // With Actions fixed the row offset is a shift, not a multiply by a runtime width.
@@ -346,7 +358,6 @@ class TDEngine {
     Eigen::Index* flat = written_.data();
     Scalar* current = current_.data();
     Scalar* errors = td_errors_.data();
-    Scalar finite_check = 0;
     for (Eigen::Index i = 0; i < n; ++i) {
       const std::size_t k = src.at(i);
       const auto s_raw = static_cast<std::int64_t>(src.states[k]);
@@ -370,25 +381,59 @@ class TDEngine {
                                value_of.template operator()<Actions>(q + offset, offset));
       Scalar discount = gamma;
       if constexpr (Discounted) discount = static_cast<Scalar>(src.discounts[k]);
-      const Scalar error = (static_cast<Scalar>(src.rewards[k]) + discount * v) - q_sa;
-      errors[i] = error;
-      // error - error is 0 for a finite error and NaN otherwise; a NaN survives the sum (the
-      // cheapest form measured: error * 0 and an isnan test cost 1-2 ns more per step).
-      finite_check += error - error;  // NOLINT(misc-redundant-expression)
+      errors[i] = (static_cast<Scalar>(src.rewards[k]) + discount * v) - q_sa;
     }
-    return finite_check == finite_check;  // NOLINT(misc-redundant-expression): false for NaN
   }
 
   // Q(s_i, a_i) = current_i + alpha * step_i, in row order (a plain loop: Eigen's assignment
-  // to an IndexedView went through a heap temporary).
-  void scatter(QTable<Scalar>& table, const Column& step, Scalar alpha) noexcept {
+  // to an IndexedView went through a heap temporary). Returns false when the sum of the
+  // written values is not finite: always so when one of them is not, sometimes when finite
+  // values sum past the largest one. Independent partial sums keep the addition off the
+  // loop's critical path; SSE2 computes two rows per instruction (docs/performance.md).
+  [[nodiscard]] bool scatter(QTable<Scalar>& table, const Column& step, Scalar alpha) noexcept {
     Scalar* q = table.data();
     const Eigen::Index* flat = written_.data();
     const Scalar* current = current_.data();
     const Scalar* steps = step.data();
     const Eigen::Index n = written_.size();
-    TABRL_DETAIL_UNROLL(4)
-    for (Eigen::Index i = 0; i < n; ++i) q[flat[i]] = current[i] + alpha * steps[i];
+    Eigen::Index i = 0;
+    Scalar sum = 0;
+#if defined(__SSE2__)
+    if constexpr (std::is_same_v<Scalar, double>) {
+      const __m128d a2 = _mm_set1_pd(alpha);
+      __m128d sum01 = _mm_setzero_pd();
+      __m128d sum23 = _mm_setzero_pd();
+      for (; i + 4 <= n; i += 4) {
+        const __m128d v01 =
+            _mm_add_pd(_mm_loadu_pd(current + i), _mm_mul_pd(a2, _mm_loadu_pd(steps + i)));
+        const __m128d v23 =
+            _mm_add_pd(_mm_loadu_pd(current + i + 2), _mm_mul_pd(a2, _mm_loadu_pd(steps + i + 2)));
+        _mm_storel_pd(q + flat[i], v01);  // row order: a later duplicate's write wins
+        _mm_storeh_pd(q + flat[i + 1], v01);
+        _mm_storel_pd(q + flat[i + 2], v23);
+        _mm_storeh_pd(q + flat[i + 3], v23);
+        sum01 = _mm_add_pd(sum01, v01);
+        sum23 = _mm_add_pd(sum23, v23);
+      }
+      const __m128d both = _mm_add_pd(sum01, sum23);
+      sum = _mm_cvtsd_f64(both) + _mm_cvtsd_f64(_mm_unpackhi_pd(both, both));
+    }
+#endif
+    Scalar sum1 = 0;
+    for (; i + 2 <= n; i += 2) {
+      const Scalar v0 = current[i] + alpha * steps[i];
+      q[flat[i]] = v0;
+      const Scalar v1 = current[i + 1] + alpha * steps[i + 1];
+      q[flat[i + 1]] = v1;
+      sum += v0;
+      sum1 += v1;
+    }
+    if (i < n) {
+      const Scalar v = current[i] + alpha * steps[i];
+      q[flat[i]] = v;
+      sum += v;
+    }
+    return std::isfinite(sum + sum1);
   }
 
   // Replaces each row's TD error by the mean TD error of all rows with the same (s, a).
