@@ -284,12 +284,15 @@ class BasicMinibatch {
   void own() {
     if (owned_) return;
     const std::size_t n = slots_.size();
-    states_.resize(n);
-    actions_.resize(n);
-    rewards_.resize(n);
-    next_states_.resize(n);
-    terminated_.resize(n);
-    discounts_.resize(columns_.discounts != nullptr ? n : 0);
+    if (states_.size() != n) {  // resize is an out-of-line call even when the size is right
+      states_.resize(n);
+      actions_.resize(n);
+      rewards_.resize(n);
+      next_states_.resize(n);
+      terminated_.resize(n);
+    }
+    const std::size_t discounts = columns_.discounts != nullptr ? n : 0;
+    if (discounts_.size() != discounts) discounts_.resize(discounts);
     // Raw pointers read once: the uint8_t column may alias anything, so stores through it
     // would otherwise reload every vector's data pointer on every row.
     const Columns from = columns_;

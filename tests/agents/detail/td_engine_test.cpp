@@ -394,6 +394,34 @@ TEST_CASE("A TD error that overflows the scalar type is refused, the table left 
   REQUIRE(online.q(0, 1) == -big);
 }
 
+TEST_CASE("A long batch's duplicates across the scatter's blocks write from the old values",
+          "[agents][engine]") {
+  // Nine terminal rows, alpha 0.5, every Q 1: (0, 0) at rows 0 and 5, (1, 1) at rows 1 and 6
+  // (rows 4-7 are the scatter's second four-row block), the rest distinct. Every row's error
+  // is r - 1 against the table before the update.
+  const std::vector<tabrl::Transition> ts = {
+      {0, 0, 3.0, 0, true}, {1, 1, 5.0, 0, true}, {2, 0, 7.0, 0, true},
+      {2, 1, 9.0, 0, true}, {3, 0, 11.0, 0, true}, {0, 0, 13.0, 0, true},
+      {1, 1, 15.0, 0, true}, {3, 1, 17.0, 0, true}, {4, 0, 19.0, 0, true}};
+  for (const auto rule : {tabrl::DuplicateRule::last, tabrl::DuplicateRule::mean}) {
+    CAPTURE(static_cast<int>(rule));
+    tabrl::QLearningAgent<> agent(5, 2, {.gamma = 1.0, .alpha = 0.5, .duplicates = rule});
+    agent.q_values().setConstant(1.0);
+    tabrl::Minibatch b;
+    for (const auto& t : ts) b.push_back(t);
+    agent.update(b);
+    const bool last = rule == tabrl::DuplicateRule::last;
+    REQUIRE(agent.q(0, 0) == (last ? 1.0 + 0.5 * 12.0 : 1.0 + 0.5 * 7.0));   // 12; (2 + 12) / 2
+    REQUIRE(agent.q(1, 1) == (last ? 1.0 + 0.5 * 14.0 : 1.0 + 0.5 * 9.0));   // 14; (4 + 14) / 2
+    REQUIRE(agent.q(2, 0) == 4.0);
+    REQUIRE(agent.q(2, 1) == 5.0);
+    REQUIRE(agent.q(3, 0) == 6.0);
+    REQUIRE(agent.q(3, 1) == 9.0);
+    REQUIRE(agent.q(4, 0) == 10.0);
+    REQUIRE(agent.q(1, 0) == 1.0);
+  }
+}
+
 TEST_CASE("A finite TD error whose weighted step overflows is refused, the table left as it was",
           "[agents][engine][per]") {
   // Error 0.5 * max is finite; weight 4 makes the step 2 * max, which is not. Found on main:

@@ -176,7 +176,7 @@ class TDEngine {
     gather_dispatch(who, table, rows, value, g);
     // 2. Scatter Q(s, a) + alpha * error in row order: with DuplicateRule::last the last
     //    duplicate's write survives. Importance weights scale each row's step.
-    const Column* steps = &td_errors_;
+    bool finite = false;
     if (rule == DuplicateRule::mean || weighted) {
       mean_errors_ = td_errors_;
       if (weighted) {
@@ -185,11 +185,13 @@ class TDEngine {
                                     .array();
       }
       if (rule == DuplicateRule::mean) average_duplicates(mean_errors_);
-      steps = &mean_errors_;
+      finite = scatter(table, mean_errors_, a);
+    } else {
+      finite = scatter(table, td_errors_, a);
     }
     // 3. A TD error that overflowed (rewards near the scalar type's limit) makes the sum of
     //    the written values non-finite: look closer, and undo the writes if it was real.
-    if (!scatter(table, *steps, a)) [[unlikely]]
+    if (!finite) [[unlikely]]
       undo_if_overflowed(who, table, rows);
   }
 
@@ -279,10 +281,11 @@ class TDEngine {
   // Picks the gather: fixed-size rows for the common 4-action case (the reductions over a row
   // unroll), no per-row discount test without discounts, and no per-row range checks when
   // the rows' bounds (from the memory) or a scan of a batch's own columns prove every row in
-  // range. Keep the 4-action test repeated: see docs/performance.md, "The minibatch update".
+  // range. Keep the 4-action test repeated, and this function and the scatter inlined into
+  // run(): see docs/performance.md, "The minibatch update".
   template <class RowsT, class Value>
-  void gather_dispatch(const char* who, const QTable<Scalar>& table, const RowsT& rows,
-                       const Value& value, Scalar gamma) {
+  TABRL_DETAIL_INLINE void gather_dispatch(const char* who, const QTable<Scalar>& table,
+                                           const RowsT& rows, const Value& value, Scalar gamma) {
     const bool discounted = rows.discounts != nullptr;
     bool in_range = false;
     if (rows.max_state >= 0) {
@@ -390,7 +393,8 @@ class TDEngine {
   // written values is not finite: always so when one of them is not, sometimes when finite
   // values sum past the largest one. Independent partial sums keep the addition off the
   // loop's critical path; SSE2 computes two rows per instruction (docs/performance.md).
-  [[nodiscard]] bool scatter(QTable<Scalar>& table, const Column& step, Scalar alpha) noexcept {
+  [[nodiscard]] TABRL_DETAIL_INLINE bool scatter(QTable<Scalar>& table, const Column& step,
+                                                 Scalar alpha) noexcept {
     Scalar* q = table.data();
     const Eigen::Index* flat = written_.data();
     const Scalar* current = current_.data();
