@@ -12,25 +12,14 @@
 #include <tabrl/viz/mp4.hpp>
 #include <tabrl/viz/tiles.hpp>
 
+#include "cliff_path.hpp"
+
 using namespace tabrl::viz;
 namespace fs = std::filesystem;
 
 namespace {
 
-tabrl::Rollout optimal_cliff_path() {
-  tabrl::Rollout r;
-  r.states = {36, 24};
-  r.actions = {0};
-  for (int s = 25; s <= 35; ++s) {
-    r.states.push_back(s);
-    r.actions.push_back(1);
-  }
-  r.states.push_back(47);
-  r.actions.push_back(2);
-  r.total_return = -13;
-  r.terminated = true;
-  return r;
-}
+using tabrl::test::optimal_cliff_path;
 
 std::string temp_path(const char* name) {
   return (fs::temp_directory_path() / (std::string("tabrl_mp4_test_") + name)).string();

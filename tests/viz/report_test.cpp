@@ -13,6 +13,8 @@
 #include <tabrl/viz/report.hpp>
 #include <tabrl/viz/run_outputs.hpp>
 
+#include "cliff_path.hpp"
+
 using namespace tabrl::viz;
 namespace fs = std::filesystem;
 
@@ -55,16 +57,7 @@ struct CliffRun {
     log.seconds = 98765.4321;
     greedy[36] = 0;
     greedy[35] = 2;
-    rollout.states = {36, 24};
-    rollout.actions = {0};
-    for (int s = 25; s <= 35; ++s) {
-      rollout.states.push_back(s);
-      rollout.actions.push_back(1);
-    }
-    rollout.states.push_back(47);
-    rollout.actions.push_back(2);
-    rollout.total_return = -13;
-    rollout.terminated = true;
+    rollout = tabrl::test::optimal_cliff_path();
   }
 };
 

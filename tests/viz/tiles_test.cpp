@@ -13,24 +13,13 @@
 #include <tabrl/viz/font.hpp>
 #include <tabrl/viz/tiles.hpp>
 
+#include "cliff_path.hpp"
+
 using namespace tabrl::viz;
 
 namespace {
 
-tabrl::Rollout optimal_cliff_path() {
-  tabrl::Rollout r;
-  r.states = {36, 24};
-  r.actions = {0};
-  for (int s = 25; s <= 35; ++s) {
-    r.states.push_back(s);
-    r.actions.push_back(1);
-  }
-  r.states.push_back(47);
-  r.actions.push_back(2);
-  r.total_return = -13;
-  r.terminated = true;
-  return r;
-}
+using tabrl::test::optimal_cliff_path;
 
 int count_color(const RgbImage& img, Rgb c) {
   int n = 0;

@@ -444,6 +444,33 @@ inline constexpr std::string_view report_script = R"js(
 
 }  // namespace detail
 
+namespace detail {
+// The page script's data up to the value of its "rollout" key: each grid with an image (its
+// element id, the state the browser test probes, the grid), then the learning-curve chart.
+[[nodiscard]] inline std::string page_data_head(
+    const std::vector<std::pair<std::string, const ReportGrid*>>& grids, int probe_state,
+    const ReportChart& curve, int probe_episode) {
+  std::string json = "{\"grids\":[";
+  bool first = true;
+  for (const auto& [id, g] : grids) {
+    if (g->svg.empty()) continue;
+    if (!first) json += ',';
+    first = false;
+    json += fmt::format("{{\"id\":\"{}\",\"probe\":{},\"grid\":", id, probe_state);
+    append_grid_json(json, *g);
+    json += '}';
+  }
+  json += "],\"charts\":[";
+  if (!curve.svg.empty()) {
+    json += fmt::format("{{\"id\":\"curve\",\"probe\":{},\"chart\":", probe_episode);
+    append_chart_json(json, curve);
+    json += '}';
+  }
+  json += "],\"rollout\":";
+  return json;
+}
+}  // namespace detail
+
 /// The HTML of a run report: header with a status line, the tables, the visit heatmap
 /// (id "heatmap"), the learning curve (id "curve"), the policy (id "policy"), the rollout
 /// (embedded GIF, step slider "rollout-step", caption "rollout-caption") and links to the
@@ -485,24 +512,8 @@ inline constexpr std::string_view report_script = R"js(
   }
   body += detail::html_files(r.files);
 
-  std::string json = "{\"grids\":[";
-  bool first = true;
-  for (const auto& [id, g] : {std::pair<const char*, const ReportGrid*>{"heatmap", &r.heatmap},
-                              std::pair<const char*, const ReportGrid*>{"policy", &r.policy}}) {
-    if (g->svg.empty()) continue;
-    if (!first) json += ',';
-    first = false;
-    json += fmt::format("{{\"id\":\"{}\",\"probe\":{},\"grid\":", id, probe_state);
-    detail::append_grid_json(json, *g);
-    json += '}';
-  }
-  json += "],\"charts\":[";
-  if (!r.curve.svg.empty()) {
-    json += fmt::format("{{\"id\":\"curve\",\"probe\":{},\"chart\":", probe_episode);
-    detail::append_chart_json(json, r.curve);
-    json += '}';
-  }
-  json += "],\"rollout\":";
+  std::string json = detail::page_data_head({{"heatmap", &r.heatmap}, {"policy", &r.policy}},
+                                            probe_state, r.curve, probe_episode);
   if (rollout) {
     json += "{\"cells\":[";
     for (std::size_t i = 0; i < r.rollout.cells.size(); ++i)
@@ -566,20 +577,11 @@ document.querySelectorAll('table.cells th').forEach(function (th, col) {
 });
 </script>
 )js";
-  std::string json = "{\"grids\":[";
-  for (std::size_t i = 0; i < r.heatmaps.size(); ++i) {
-    if (i > 0) json += ',';
-    json += fmt::format("{{\"id\":\"heatmap-{}\",\"probe\":{},\"grid\":", i, probe_state);
-    detail::append_grid_json(json, r.heatmaps[i].second);
-    json += '}';
-  }
-  json += "],\"charts\":[";
-  if (!r.curve.svg.empty()) {
-    json += fmt::format("{{\"id\":\"curve\",\"probe\":{},\"chart\":", probe_episode);
-    detail::append_chart_json(json, r.curve);
-    json += '}';
-  }
-  json += "],\"rollout\":null}";
+  std::vector<std::pair<std::string, const ReportGrid*>> grids;
+  for (std::size_t i = 0; i < r.heatmaps.size(); ++i)
+    grids.emplace_back(fmt::format("heatmap-{}", i), &r.heatmaps[i].second);
+  std::string json = detail::page_data_head(grids, probe_state, r.curve, probe_episode);
+  json += "null}";
   return detail::html_page(r.title, r.subtitle, body, json);
 }
 
