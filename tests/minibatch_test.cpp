@@ -188,7 +188,7 @@ TEST_CASE("Minibatch: set_weights and set_discounts take one value per row, in t
   REQUIRE(b.slot(0) == 0);
 }
 
-TEST_CASE("Minibatch: a memory's view reads the memory's rows in place; own() copies them",
+TEST_CASE("Minibatch: a memory's view reads the memory's rows in place, own() copies them",
           "[minibatch][view]") {
   tabrl::ReplayMemory<> memory(5);
   for (int i = 0; i < 5; ++i) memory.push(i, i % 4, -static_cast<double>(i), i + 10, i == 2);

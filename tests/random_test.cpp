@@ -92,7 +92,7 @@ TEST_CASE("Rng state round trip continues the stream", "[random]") {
   REQUIRE_THROWS_WITH(b.set_state({0, 0, 0, 0}), Catch::Contains("must not be all zero"));
 }
 
-TEST_CASE("different seeds give different streams; derive_seed separates indices", "[random]") {
+TEST_CASE("different seeds give different streams, derive_seed separates indices", "[random]") {
   tabrl::Rng a(1), b(2);
   int equal = 0;
   for (int i = 0; i < 100; ++i) equal += a() == b() ? 1 : 0;
@@ -229,7 +229,7 @@ TEST_CASE("uniform_int covers its inclusive range and rejects low > high", "[ran
   REQUIRE(x == y);
 }
 
-TEST_CASE("uniform_real is in [0, 1) with mean 1/2", "[random]") {
+TEST_CASE("uniform_real is in 0 <= u < 1 with mean 1/2", "[random]") {
   tabrl::Rng rng(11);
   double sum = 0;
   constexpr int n = 100000;
@@ -245,7 +245,7 @@ TEST_CASE("uniform_real is in [0, 1) with mean 1/2", "[random]") {
   REQUIRE(tabrl::uniform_real(b) == static_cast<double>(tabrl::Rng(11)() >> 11) * 0x1.0p-53);
 }
 
-TEST_CASE("bernoulli(p) is uniform_real < p, clamped outside [0, 1]", "[random]") {
+TEST_CASE("bernoulli(p) is uniform_real < p, clamped outside 0..1", "[random]") {
   tabrl::Rng a(3), b(3);
   for (int i = 0; i < 1000; ++i) {
     const double p = 0.001 * i;

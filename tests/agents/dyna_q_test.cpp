@@ -109,7 +109,7 @@ TEST_CASE("DynaQAgent: a sample model plans with the outcomes' frequencies", "[a
   REQUIRE(last.q(0, 0) < 0.1);  // a deterministic model believes the last outcome
 }
 
-TEST_CASE("DynaQAgent: learns CliffWalking's optimal path; runs are reproducible", "[agents][model]") {
+TEST_CASE("DynaQAgent: learns CliffWalking's optimal path, runs are reproducible", "[agents][model]") {
   for (const std::uint64_t seed : {1, 2, 3}) {
     DynaQAgent<> agent(48, 4, {.alpha = 0.5}, {.planning_steps = 10}, seed);
     CAPTURE(seed);

@@ -109,7 +109,7 @@ TEST_CASE("EligibilityTraces: bad sizes and thresholds are refused", "[agents][t
   REQUIRE(std::string(tabrl::to_string(TraceKind::dutch)) == "dutch");
 }
 
-TEST_CASE("EligibilityTraces: saved traces load back; bad ones are refused", "[agents][traces]") {
+TEST_CASE("EligibilityTraces: saved traces load back, bad ones are refused", "[agents][traces]") {
   EligibilityTraces<> z(3, 2, 0.0);
   z.at(5) = 0.5;
   z.at(0) = -1.5;

@@ -42,7 +42,7 @@ TEST_CASE("RLearningAgent: the update by hand", "[agents]") {
   REQUIRE(agent.update(Transition{1, 0, 0.0, 0, true}) == 0.0 - 1.0625 + 0.0 - 0.0);
 }
 
-TEST_CASE("RLearningAgent: gamma is 1 and beta in (0, 1]", "[agents]") {
+TEST_CASE("RLearningAgent: gamma is 1 and 0 < beta <= 1", "[agents]") {
   REQUIRE_THROWS_WITH((RLearningAgent<>(2, 2, {.gamma = 0.9})),
                       "tabrl::RLearningAgent: gamma must be 1 (R-learning does not discount), got 0.90000000000000002");
   REQUIRE_THROWS_WITH((RLearningAgent<>(2, 2, {}, 0.0)), "tabrl::RLearningAgent: beta must be in (0, 1], got 0");

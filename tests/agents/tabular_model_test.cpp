@@ -143,7 +143,7 @@ TEST_CASE("TabularModel: untried actions enter as guesses (Dyna-Q+)", "[agents][
   REQUIRE(preds(m, 2) == std::vector<std::int64_t>{3});
 }
 
-TEST_CASE("TabularModel: save and load; bad files are refused", "[agents][model]") {
+TEST_CASE("TabularModel: save and load, bad files are refused", "[agents][model]") {
   TabularModel m(3, 2, ModelKind::sample, true);
   m.observe(1, 1, 0.5, 2, true, 1);
   m.observe(1, 1, 0.25, 0, false, 2);

@@ -82,7 +82,7 @@ TEST_CASE("TreeBackupAgent: learns CliffWalking's optimal path", "[agents][trace
   }
 }
 
-TEST_CASE("TreeBackupAgent: saves target_epsilon; loading checks it", "[agents][traces]") {
+TEST_CASE("TreeBackupAgent: saves target_epsilon, loading checks it", "[agents][traces]") {
   tabrl::TreeBackupAgent<> a(2, 2, {.alpha = 0.5}, {.lambda = 0.7}, 0.25);
   (void)a.update(tabrl::Transition{0, 1, 1.0, 1, false});
   tabrl::TreeBackupAgent<> b(2, 2, {}, {}, 0.0);

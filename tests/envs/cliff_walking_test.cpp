@@ -95,7 +95,7 @@ TEST_CASE("CliffWalking: step() follows the model from every reachable state", "
   }
 }
 
-TEST_CASE("CliffWalking: falling keeps the episode going; the goal ends it", "[envs][cliff]") {
+TEST_CASE("CliffWalking: falling keeps the episode going, the goal ends it", "[envs][cliff]") {
   tabrl::CliffWalking env;
   env.reset(0);
   const auto fall = env.step(tabrl::CliffWalking::right);

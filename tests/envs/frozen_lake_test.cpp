@@ -65,7 +65,7 @@ TEST_CASE("FrozenLake: full transition tables of both standard maps, both modes"
   REQUIRE(tabrl::FrozenLake(tabrl::FrozenLake::map_8x8()).num_states() == 64);
 }
 
-TEST_CASE("FrozenLake: stepping follows the model; terminal states end the episode", "[envs][frozen_lake]") {
+TEST_CASE("FrozenLake: stepping follows the model, terminal states end the episode", "[envs][frozen_lake]") {
   tabrl::FrozenLake env(tabrl::FrozenLake::map_4x4(), {.is_slippery = false});
   REQUIRE(env.reset(0) == 0);
   REQUIRE_THROWS_AS(env.step(4), tabrl::InvalidArgument);

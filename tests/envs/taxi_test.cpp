@@ -107,7 +107,7 @@ TEST_CASE("Taxi: the action mask marks exactly the useful actions", "[envs][taxi
   }
 }
 
-TEST_CASE("Taxi: resets are uniform over the 300 valid starts; a whole episode by hand", "[envs][taxi]") {
+TEST_CASE("Taxi: resets are uniform over the 300 valid starts, a whole episode by hand", "[envs][taxi]") {
   tabrl::Taxi env;
   std::set<int> starts;
   env.reset(3);

@@ -219,7 +219,7 @@ TEST_CASE("grids: lists, ranges, cell order and every bad grid", "[experiment]")
   CHECK_THROWS_AS(run_sweep(mixed, Sequential{}), tabrl::InvalidArgument);
 }
 
-TEST_CASE("Welford curves equal two-pass statistics; merging blocks equals adding runs", "[experiment]") {
+TEST_CASE("Welford curves equal two-pass statistics, merging blocks equals adding runs", "[experiment]") {
   const std::vector<std::vector<double>> runs{{1, -3}, {2, 5}, {4, 0.5}, {8, 2}, {16, -1}};
   WelfordCurve all(2), first(2), second(2);
   for (std::size_t i = 0; i < runs.size(); ++i) {

@@ -106,7 +106,7 @@ std::vector<unsigned char> q_file(std::uint64_t rows, std::uint64_t cols, const 
 }
 }  // namespace
 
-TEST_CASE("q table: the documented layout; shapes with a zero dimension and non-finite values "
+TEST_CASE("q table: the documented layout, shapes with a zero dimension and non-finite values "
           "are refused on both sides", "[io]") {
   std::ostringstream out;
   tabrl::QTable<double> small(2, 3);

@@ -165,7 +165,7 @@ TEST_CASE("PrioritizedReplay: sample_view draws what sample draws, with the same
   REQUIRE_THROWS_WITH(a.sample(0, ra, copied), "tabrl::PrioritizedReplay::sample: batch_size must be >= 1, got 0");
 }
 
-TEST_CASE("PrioritizedReplay: priorities follow TD errors; beta anneals to 1", "[replay][per]") {
+TEST_CASE("PrioritizedReplay: priorities follow TD errors, beta anneals to 1", "[replay][per]") {
   tabrl::PrioritizedReplay<> per(4, {.alpha = 1.0, .beta = 0.4, .beta_steps = 10, .epsilon = 0.5});
   for (int i = 0; i < 3; ++i) per.push(tabrl::Transition{i, 0, 0.0, i, false});
   REQUIRE(per.tree().total() == 3.0);  // new transitions at max priority 1

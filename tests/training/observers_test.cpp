@@ -75,7 +75,7 @@ TEST_CASE("notify: void hooks never stop, Control hooks stop when they say so", 
   REQUIRE(log == std::vector<std::string>{"as", "as", "as"});
 }
 
-TEST_CASE("ObserverList calls every observer in order; a stop from any of them stops the list",
+TEST_CASE("ObserverList calls every observer in order, a stop from any of them stops the list",
           "[training][observers]") {
   tabrl::TrainingLog training_log;
   const tabrl::EpisodeEvent episode_event{0, 3, -5.0, 5, training_log};

@@ -28,7 +28,7 @@ struct Settings {
 };
 }  // namespace
 
-TEST_CASE("EpsilonSchedule: episode e + 1 gets schedule(e + 1), clamped to [0, 1]",
+TEST_CASE("EpsilonSchedule: episode e + 1 gets schedule(e + 1), clamped to 0..1",
           "[training][schedules]") {
   tabrl::CliffWalking env;
   tabrl::QLearningAgent<> agent(48, 4, {.gamma = 1.0, .alpha = 0.5, .epsilon = 1.0});

@@ -434,7 +434,7 @@ struct NStepRun {
 };
 }  // namespace
 
-TEST_CASE("run_training: an observer's Control::stop ends the call after that step; the next "
+TEST_CASE("run_training: an observer's Control::stop ends the call after that step, the next "
           "call continues the episode bit-identically", "[training]") {
   NStepRun whole;
   whole.train();

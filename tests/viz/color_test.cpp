@@ -50,7 +50,7 @@ TEST_CASE("to_hex and the readable text colour", "[viz][color]") {
   CHECK(tabrl::viz::text_color_on(colormap(1.0)) == Rgb{0, 0, 0});
 }
 
-TEST_CASE("normalize maps linear and log scales into [0, 1]", "[viz][color]") {
+TEST_CASE("normalize maps linear and log scales into 0..1", "[viz][color]") {
   using tabrl::viz::normalize;
   using tabrl::viz::Scale;
   REQUIRE_THAT(normalize(5, 0, 10), Catch::Matchers::WithinAbs(0.5, 1e-15));

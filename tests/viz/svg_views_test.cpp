@@ -88,7 +88,7 @@ TEST_CASE("learning curve: symmetric log axis and standard-error bands from summ
   CHECK_THROWS_WITH(curve_stats(bad, 1), Catch::Contains("count must be >= 1, got 0"));
 }
 
-TEST_CASE("heatmap: corner marks, row and column numbers, the marks' note; policy start",
+TEST_CASE("heatmap: corner marks, row and column numbers, the marks' note, policy start",
           "[viz][svg]") {
   const std::vector<double> v{0, 1, 2, 3, 4, 5};
   SvgHeatmapOptions h;
