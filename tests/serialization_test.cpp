@@ -175,7 +175,8 @@ TEST_CASE("BinaryReader: magic, checksum and stray bytes", "[serialization]") {
     REQUIRE(problem_of([&] { r.magic(std::string_view("OTHERMG\0", 8)); }) == FormatProblem::magic);
   }
   {
-    tabrl::BinaryReader r(Bytes(good.begin(), good.begin() + 5), "f");
+    const Bytes five(good.begin(), good.begin() + 5);
+    tabrl::BinaryReader r(five, "f");
     REQUIRE(problem_of([&] { r.magic(std::string_view("TESTMAG\0", 8)); }) == FormatProblem::truncated);
   }
   for (std::size_t i = 0; i < good.size(); ++i) {  // any flipped bit is caught
@@ -193,7 +194,8 @@ TEST_CASE("BinaryReader: magic, checksum and stray bytes", "[serialization]") {
   tabrl::BinaryReader r(longer, "f");
   (void)r.take(12);
   REQUIRE_THROWS_WITH(r.verify_checksum(), "f: checksum mismatch (1 stray bytes after the data)");
-  tabrl::BinaryReader shorter(Bytes(good.begin(), good.end() - 1), "f");
+  const Bytes short_bytes(good.begin(), good.end() - 1);
+  tabrl::BinaryReader shorter(short_bytes, "f");
   (void)shorter.take(12);
   REQUIRE_THROWS_WITH(shorter.verify_checksum(), "f: truncated (missing checksum)");
 }

@@ -106,9 +106,11 @@ class BinaryWriter {
 /// throws FormatError whose message starts with `who` (the file and the part being read).
 class BinaryReader {
  public:
-  /// Reads `data`; `who` prefixes every error message.
+  /// Reads `data`, which must outlive the reader; `who` prefixes every error message.
   BinaryReader(std::span<const unsigned char> data, std::string who)
       : data_(data), who_(std::move(who)) {}
+  /// Refused: the reader keeps a view, and a temporary vector is gone before the first read.
+  BinaryReader(std::vector<unsigned char>&& data, std::string who) = delete;
 
   /// Throws FormatError(p) with "<who>: <problem> (<detail>)".
   [[noreturn]] void fail(FormatProblem p, const std::string& detail) const {
